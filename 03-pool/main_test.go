@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"multitask/internal/child"
+	"multitask/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary is also the worker process of -mode process.
+	child.Serve()
+	// Built with -race, a process that exits with status 0 first sleeps for
+	// GORACE's atexit_sleep_ms, one second by default, so that late race
+	// reports get out. Every worker process would add that second to a
+	// test; the workers inherit this setting instead. It changes nothing
+	// without -race.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	goleak.VerifyTestMain(m)
+}
+
+func TestBadInputIsOneLineWithExitStatus2(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // a part of the one-line message
+	}{
+		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-workers", "0"}, "-workers must be at least 1, got 0"},
+		{[]string{"-workers", "-3"}, "-workers must be at least 1, got -3"},
+		{[]string{"-workers", "x"}, `invalid value "x" for flag -workers`},
+		{[]string{"-tasks", "-1"}, "-tasks must be at least 1, got -1"},
+		{[]string{"-max-sleep", "-1s"}, "-max-sleep must not be negative, got -1s"},
+		{[]string{"-max-sleep", "3"}, `invalid value "3" for flag -max-sleep`},
+		{[]string{"-mode", "thread"}, `-mode "thread": want goroutine or process`},
+		{[]string{"-mode", "process", "-workers", "1000"}, "-workers 1000 is too many worker processes: at most 64"},
+		{[]string{"-fail", "x"}, `invalid value "x" for flag -fail: "x" is not a task number`},
+		{[]string{"-fail", "-1"}, `"-1" is not a task number`},
+		{[]string{"-fail", "5"}, "-fail 5: there is no task 5 (tasks are numbered 0 to 4)"},
+		{[]string{"-tasks", "3", "-panic", "1,3"}, "-panic 3: there is no task 3 (tasks are numbered 0 to 2)"},
+		{[]string{"-fail", "2", "-panic", "2"}, "task 2 is given two faults (error and panic): give it one"},
+		{[]string{"-crash", "1"}, "-crash needs -mode process"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), &out, tt.args)
+			require.Error(t, err)
+			assert.Equal(t, 2, cli.ExitCode(err), "bad input exits with status 2")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "\n", "the message is one line")
+			assert.Empty(t, out.String(), "nothing runs on bad input")
+		})
+	}
+}
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-h"})
+	require.ErrorIs(t, err, flag.ErrHelp)
+	assert.Equal(t, 0, cli.ExitCode(err))
+	for _, flag := range []string{"-workers", "-tasks", "-max-sleep", "-mode", "-fail", "-panic", "-crash"} {
+		assert.Contains(t, out.String(), flag)
+	}
+}
+
+func TestFaultFlagsTakeListsAndRepeats(t *testing.T) {
+	var out bytes.Buffer
+	cfg, err := parseConfig(&out, []string{"-tasks", "6", "-fail", "0, 2", "-fail", "2", "-panic", "4", "-mode", "process", "-crash", "5"})
+	require.NoError(t, err)
+	assert.Equal(t, map[int]fault{0: faultError, 2: faultError, 4: faultPanic, 5: faultCrash}, cfg.faults)
+	jobs := cfg.jobs()
+	require.Len(t, jobs, 6)
+	for i, j := range jobs {
+		assert.Equal(t, i, j.Task)
+		assert.Equal(t, cfg.faults[i], j.Fault, "task %d", i)
+		assert.True(t, j.Sleep >= 0 && j.Sleep < cfg.maxSleep, "task %d sleeps %v, want [0, %v)", i, j.Sleep, cfg.maxSleep)
+	}
+}
+
+func TestInterruptBeforeTheStartRunsNothingAndSaysSo(t *testing.T) {
+	for _, mode := range []string{modeGoroutine, modeProcess} {
+		t.Run(mode, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var out bytes.Buffer
+			err := run(ctx, &out, []string{"-mode", mode, "-workers", "2", "-tasks", "3"})
+			require.Error(t, err)
+			assert.Equal(t, 1, cli.ExitCode(err))
+			tr := parseTranscript(t, out.String(), 3)
+			assert.Empty(t, tr.pidOf, "no task started")
+			for task := range 3 {
+				assert.Equal(t, "not run: interrupted: context canceled", tr.failed[task], "task %d", task)
+			}
+		})
+	}
+}
+
+// recorder collects the events the pool reports, for tests that check what
+// the printed lines only imply: when each task really started and ended.
+type recorder struct {
+	mu      sync.Mutex
+	list    []event
+	onEvent func(event) // called for each event, if set
+}
+
+func (r *recorder) add(e event) {
+	r.mu.Lock()
+	r.list = append(r.list, e)
+	r.mu.Unlock()
+	if r.onEvent != nil {
+		r.onEvent(e)
+	}
+}
+
+func (r *recorder) events() []event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.list
+}
+
+// runObserved runs the lesson as run does, with rec recording the pool's
+// events.
+func runObserved(ctx context.Context, t *testing.T, rec *recorder, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	cfg, err := parseConfig(&out, args)
+	require.NoError(t, err)
+	cfg.observe = rec.add
+	err = runPool(ctx, &out, cfg)
+	return out.String(), err
+}
