@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"multitask/internal/child"
+	"multitask/internal/cli"
+)
+
+// TestMain lets the test binary play the writer and reader children, and
+// checks that no test leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	child.Serve()
+	// Under -race every child that exits normally would sleep one second
+	// first (the race detector's atexit_sleep_ms, time for goroutines still
+	// running to show a race). The children have no such goroutines, so
+	// they skip it; options set by the user come later and win.
+	os.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
+	goleak.VerifyTestMain(m)
+}
+
+// transcript is a run's output taken apart.
+type transcript struct {
+	tutorial  []string // the lines before the Go notes
+	notes     []string // the lines after them
+	writerPID int      // from "Process to write: %d"
+	readerPID int      // from "Process to read: %d"
+	puts      []string // values in the order "Put %s to queue..." printed them
+	gets      []string // values in the order "Get %s from queue." printed them
+}
+
+var (
+	writerLine = regexp.MustCompile(`^Process to write: (\d+)$`)
+	readerLine = regexp.MustCompile(`^Process to read: (\d+)$`)
+	putLine    = regexp.MustCompile(`^Put (\w+) to queue\.\.\.$`)
+	getLine    = regexp.MustCompile(`^Get (\w+) from queue\.$`)
+)
+
+// parse takes a run's output apart and fails the test on any line of the
+// tutorial's part that is not one of its four shapes.
+func parse(t *testing.T, out string) transcript {
+	t.Helper()
+	var tr transcript
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	i := 0
+	for ; i < len(lines) && lines[i] != goNotes; i++ {
+		line := lines[i]
+		tr.tutorial = append(tr.tutorial, line)
+		switch {
+		case writerLine.MatchString(line):
+			tr.writerPID = atoi(t, writerLine.FindStringSubmatch(line)[1])
+		case readerLine.MatchString(line):
+			tr.readerPID = atoi(t, readerLine.FindStringSubmatch(line)[1])
+		case putLine.MatchString(line):
+			tr.puts = append(tr.puts, putLine.FindStringSubmatch(line)[1])
+		case getLine.MatchString(line):
+			tr.gets = append(tr.gets, getLine.FindStringSubmatch(line)[1])
+		default:
+			require.Failf(t, "unexpected line", "%q in output:\n%s", line, out)
+		}
+	}
+	require.Less(t, i, len(lines), "no %q line in output:\n%s", goNotes, out)
+	tr.notes = lines[i+1:]
+	return tr
+}
+
+// note returns the submatches of the one note line that re matches.
+func (tr transcript) note(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	for _, line := range tr.notes {
+		if m := re.FindStringSubmatch(line); m != nil {
+			return m
+		}
+	}
+	require.Failf(t, "missing note", "no note matches %s in:\n%s", re, strings.Join(tr.notes, "\n"))
+	return nil
+}
+
+// assertInOrder checks that a value's "Put" line comes before its "Get"
+// line: the output order is the order in which things happened.
+func (tr transcript) assertInOrder(t *testing.T) {
+	t.Helper()
+	for _, v := range tr.gets {
+		put := indexOf(tr.tutorial, "Put "+v+" to queue...")
+		get := indexOf(tr.tutorial, "Get "+v+" from queue.")
+		assert.True(t, put >= 0 && put < get, "Put %s must be printed before Get %s:\n%s", v, v, strings.Join(tr.tutorial, "\n"))
+	}
+	assert.Positive(t, indexOf(tr.tutorial, "Process to write: "+strconv.Itoa(tr.writerPID))+1, "the writer prints its PID")
+	assert.Less(t, indexOf(tr.tutorial, "Process to write: "+strconv.Itoa(tr.writerPID)), indexOf(tr.tutorial, "Put A to queue..."),
+		"the writer prints its PID before its first value")
+}
+
+func indexOf(lines []string, want string) int {
+	for i, line := range lines {
+		if line == want {
+			return i
+		}
+	}
+	return -1
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
+}
+
+func TestBadFlagsExit2WithOneLine(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+		{[]string{"-mode", "thread"}, `-mode must be process or goroutine, got "thread"`},
+		{[]string{"-mode", ""}, `-mode must be process or goroutine, got ""`},
+		{[]string{"-max-pause", "-1s"}, "-max-pause must not be negative, got -1s"},
+		{[]string{"-max-pause", "soon"}, `invalid value "soon" for flag -max-pause`},
+		{[]string{"-max-pause", "5"}, `invalid value "5" for flag -max-pause`},
+		{[]string{"-crash", "parent"}, `-crash must be writer or reader, got "parent"`},
+		{[]string{"-terminate=maybe"}, `invalid boolean value "maybe" for -terminate`},
+		{[]string{"A", "B", "C"}, `unexpected argument "A"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), &out, tt.args)
+			require.Error(t, err)
+			assert.Equal(t, 2, cli.ExitCode(err), "bad usage exits 2")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "\n", "one line")
+			assert.Empty(t, out.String(), "nothing runs on bad input")
+		})
+	}
+}
+
+func TestHelpListsTheFlags(t *testing.T) {
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-h"})
+	require.ErrorIs(t, err, flag.ErrHelp)
+	assert.Equal(t, 0, cli.ExitCode(err))
+	for _, name := range []string{"-mode", "-max-pause", "-terminate", "-crash"} {
+		assert.Contains(t, out.String(), name)
+	}
+}
+
+func TestStreamCarriesValuesAndEndsCleanly(t *testing.T) {
+	var pipe bytes.Buffer
+	put := streamPut(&pipe)
+	for _, v := range values {
+		require.NoError(t, put(v))
+	}
+	assert.Equal(t, "{\"value\":\"A\"}\n{\"value\":\"B\"}\n{\"value\":\"C\"}\n", pipe.String(), "one JSON line per value")
+
+	var out bytes.Buffer
+	require.NoError(t, readValues(&out, 7, streamGet(&pipe)), "a stream that ends after a whole message is a clean end")
+	assert.Equal(t, "Process to read: 7\nGet A from queue.\nGet B from queue.\nGet C from queue.\n", out.String())
+}
+
+// A writer killed half-way through a message leaves half a line in the
+// pipe. The reader says so instead of taking it for a value or for a clean
+// end.
+func TestHalfMessageIsAnError(t *testing.T) {
+	var out bytes.Buffer
+	err := readValues(&out, 7, streamGet(strings.NewReader("{\"value\":\"A\"}\n{\"val")))
+	require.ErrorIs(t, err, errHalfMessage)
+	assert.Equal(t, "Process to read: 7\nGet A from queue.\n", out.String(), "the whole message before it still arrives")
+}
+
+func TestGarbageOnTheStreamIsAnError(t *testing.T) {
+	get := streamGet(strings.NewReader("not json\n"))
+	_, err := get()
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, io.EOF)
+}
+
+func TestWriterStopsAtTheFirstFailedPut(t *testing.T) {
+	broken := errors.New("broken")
+	var out bytes.Buffer
+	var pauses int
+	err := writeValues(&out, 7, func(v string) error {
+		if v == "B" {
+			return broken
+		}
+		return nil
+	}, func() { pauses++ })
+	require.ErrorIs(t, err, broken)
+	assert.EqualError(t, err, "put B: broken", "the error names the value")
+	assert.Equal(t, "Process to write: 7\nPut A to queue...\nPut B to queue...\n", out.String())
+	assert.Equal(t, 1, pauses, "a pause after each value put, none after a failure")
+}
+
+// The tally reads whole lines even when a write ends inside one.
+func TestTallyNamesTheValuesThatNeverArrived(t *testing.T) {
+	var out bytes.Buffer
+	lines := &tally{w: &out}
+	for _, chunk := range []string{"Process to write: 7\nPut A to qu", "eue...\nPut B to queue...\n", "Get A from queue.\nGet B", " from queue.\nPut C to queue...\n"} {
+		_, err := io.WriteString(lines, chunk)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"A", "B", "C"}, lines.put)
+	assert.Equal(t, []string{"A", "B"}, lines.got)
+	assert.Equal(t, "values: the writer announced A, B, C; the reader got A, B; never got: C", lines.note())
+	assert.EqualError(t, lines.lostError(), "the reader was stopped before it got C: 1 of 3 values were lost")
+	assert.Contains(t, out.String(), "Put A to queue...\nPut B", "the lines pass through unchanged")
+
+	none := &tally{w: io.Discard}
+	assert.Equal(t, "values: the writer announced nothing; the reader got nothing", none.note())
+	assert.NoError(t, none.lostError())
+}
