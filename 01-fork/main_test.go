@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"multitask/internal/child"
+	"multitask/internal/childtest"
 	"multitask/internal/cli"
 )
 
@@ -34,12 +35,8 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	child.Serve()
-	// A binary built with -race sleeps a second before a successful exit,
-	// so that late race reports can still be printed. The children here end
-	// right after one line; without the sleep the suite runs in a fraction
-	// of the time, and races in the children are still reported.
-	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	// The test binary plays the child processes too; see childtest.Serve.
+	childtest.Serve()
 	goleak.VerifyTestMain(m)
 }
 
@@ -57,7 +54,7 @@ func runOutput(t *testing.T, args ...string) (tutorial, notes []string) {
 	t.Helper()
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, args))
-	requireNoChildLeft(t)
+	childtest.RequireNoneLeft(t)
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	i := slices.Index(lines, "--- Go notes ---")
 	require.GreaterOrEqual(t, i, 0, "no Go notes marker in:\n%s", out.String())
@@ -131,7 +128,7 @@ func TestGoNotesShowForkExec(t *testing.T) {
 func TestCrashedChildIsNamedWithItsExitStatus(t *testing.T) {
 	var out bytes.Buffer
 	err := startChildren(t.Context(), &out, crashRole, 2)
-	requireNoChildLeft(t)
+	childtest.RequireNoneLeft(t)
 	require.Error(t, err)
 	assert.Equal(t, 1, cli.ExitCode(err), "a failed child makes the lesson fail")
 

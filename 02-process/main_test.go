@@ -19,16 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/child"
+	"multitask/internal/childtest"
 	"multitask/internal/cli"
 )
 
 func TestMain(m *testing.M) {
-	child.Serve()
-	// A binary built with -race sleeps a second before a successful exit,
-	// to leave time for late race reports; the children here end right
-	// after one line and need no such grace.
-	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	// The test binary plays the child processes too; see childtest.Serve.
+	childtest.Serve()
 	goleak.VerifyTestMain(m)
 }
 
@@ -43,7 +40,7 @@ func runLines(t *testing.T, args ...string) []string {
 	t.Helper()
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, args))
-	requireNoChildLeft(t)
+	childtest.RequireNoneLeft(t)
 	return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 }
 
@@ -134,7 +131,7 @@ func TestCommandNotFoundIsOneLineAndExit1(t *testing.T) {
 func TestCrashedChildIsNamedWithItsExitStatus(t *testing.T) {
 	var out bytes.Buffer
 	err := run(t.Context(), &out, []string{"-crash"})
-	requireNoChildLeft(t)
+	childtest.RequireNoneLeft(t)
 	require.Error(t, err)
 	assert.Equal(t, 1, cli.ExitCode(err), "the lesson fails when its child does")
 
@@ -185,7 +182,7 @@ func TestCancelKillsTheRunningCommand(t *testing.T) {
 	// context kills it.
 	out := &cancelOnOutput{prefix: "$ yes", cancel: cancel}
 	err := run(ctx, out, []string{"-cmd", "yes"})
-	requireNoChildLeft(t)
+	childtest.RequireNoneLeft(t)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "err = %v", err)
 	assert.Equal(t, 1, cli.ExitCode(err))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,19 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/child"
+	"multitask/internal/childtest"
 	"multitask/internal/cli"
 )
 
 func TestMain(m *testing.M) {
-	// The test binary is also the worker process of -mode process.
-	child.Serve()
-	// Built with -race, a process that exits with status 0 first sleeps for
-	// GORACE's atexit_sleep_ms, one second by default, so that late race
-	// reports get out. Every worker process would add that second to a
-	// test; the workers inherit this setting instead. It changes nothing
-	// without -race.
-	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	// The test binary plays the child processes too; see childtest.Serve.
+	childtest.Serve()
 	goleak.VerifyTestMain(m)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,19 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/child"
+	"multitask/internal/childtest"
 	"multitask/internal/cli"
 )
 
 // TestMain lets the test binary play the writer and reader children, and
 // checks that no test leaves a goroutine behind.
 func TestMain(m *testing.M) {
-	child.Serve()
-	// Under -race every child that exits normally would sleep one second
-	// first (the race detector's atexit_sleep_ms, time for goroutines still
-	// running to show a race). The children have no such goroutines, so
-	// they skip it; options set by the user come later and win.
-	os.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
+	// The test binary plays the child processes too; see childtest.Serve.
+	childtest.Serve()
 	goleak.VerifyTestMain(m)
 }
 

@@ -128,13 +128,9 @@ func Roles() []string {
 // The child inherits them as descriptors 3, 4, …, in that order. Extra files
 // are a Unix feature; on Windows exec.Cmd refuses them.
 func ExtraFile(i int, name string) (*os.File, error) {
-	f := os.NewFile(uintptr(3+i), name)
-	if f == nil {
-		return nil, fmt.Errorf("child: no extra file %d (%s) was passed", i, name)
-	}
-	// NewFile does not check that the descriptor is open; Stat does.
-	if _, err := f.Stat(); err != nil {
+	fd := uintptr(3 + i)
+	if err := checkInherited(fd); err != nil {
 		return nil, fmt.Errorf("child: no extra file %d (%s) was passed: %w", i, name, err)
 	}
-	return f, nil
+	return os.NewFile(fd, name), nil
 }

@@ -38,6 +38,10 @@ func init() {
 		}
 		return exitStatus(n)
 	})
+	Register("test-no-extra-file", func(args []string) error {
+		_, err := ExtraFile(0, "message")
+		return err
+	})
 	Register("test-extra-file", func(args []string) error {
 		f, err := ExtraFile(0, "message")
 		if err != nil {
@@ -135,6 +139,15 @@ func TestExtraFileReachesTheChild(t *testing.T) {
 func TestMissingExtraFileIsAnError(t *testing.T) {
 	_, err := ExtraFile(1000, "nothing")
 	assert.Error(t, err)
+
+	// A child that was passed nothing must not mistake a descriptor of its
+	// own runtime for the parent's file.
+	cmd, err := Command(t.Context(), "test-no-extra-file")
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.Error(t, cmd.Run())
+	assert.Contains(t, stderr.String(), "no extra file 0 (message) was passed")
 }
 
 func TestRegisterTwicePanics(t *testing.T) {
