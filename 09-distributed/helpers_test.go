@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"multitask/internal/child"
+)
+
+func TestMain(m *testing.M) {
+	child.Serve()
+	goleak.VerifyTestMain(m)
+}
+
+const testKey = "a key for the tests"
+
+// watch is an output that a test can wait on: it keeps everything written
+// to it and wakes waiters on every write.
+type watch struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newWatch() *watch { return &watch{changed: make(chan struct{})} }
+
+func (w *watch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return len(p), nil
+}
+
+func (w *watch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor waits until the output matches re and returns the match and its
+// groups. It fails the test if that takes 20 seconds: a guard, not a pace.
+func (w *watch) waitFor(t *testing.T, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	guard := time.NewTimer(20 * time.Second)
+	defer guard.Stop()
+	for {
+		w.mu.Lock()
+		m := rx.FindStringSubmatch(w.buf.String())
+		changed := w.changed
+		w.mu.Unlock()
+		if m != nil {
+			return m
+		}
+		select {
+		case <-changed:
+		case <-guard.C:
+			t.Fatalf("no %q in the output after 20s:\n%s", re, w.String())
+		}
+	}
+}
+
+// background runs the command args in a goroutine, as a user would in a
+// terminal of their own.
+type background struct {
+	out  *watch
+	done chan error
+}
+
+func start(t *testing.T, args ...string) *background {
+	t.Helper()
+	b := &background{out: newWatch(), done: make(chan error, 1)}
+	go func() { b.done <- run(t.Context(), b.out, args) }()
+	return b
+}
+
+// wait returns what the command returned.
+func (b *background) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-b.done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running after 30s; output so far:\n%s", b.out.String())
+		return nil
+	}
+}
+
+// startMaster starts the master command on a free loopback port and returns
+// it with the address it printed.
+func startMaster(t *testing.T, args ...string) (*background, string) {
+	t.Helper()
+	m := start(t, append([]string{"master", "-addr", "127.0.0.1:0", "-authkey", testKey}, args...)...)
+	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
+	return m, addr
+}
+
+// workerProcess is a worker command running as a child process.
+type workerProcess struct {
+	cmd *exec.Cmd
+	out *watch
+}
+
+// startWorkerProcess starts a worker process for the master at addr, with
+// the test key in its environment.
+func startWorkerProcess(t *testing.T, addr string, args ...string) *workerProcess {
+	t.Helper()
+	cmd, err := child.Command(t.Context(), "worker", append([]string{"-addr", addr}, args...)...)
+	require.NoError(t, err)
+	cmd.Env = append(os.Environ(), keyEnv+"="+testKey)
+	w := &workerProcess{cmd: cmd, out: newWatch()}
+	cmd.Stdout, cmd.Stderr = w.out, w.out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return w
+}
+
+var (
+	putLine    = regexp.MustCompile(`^Put task (\d+)\.\.\.$`)
+	resultLine = regexp.MustCompile(`^Result: (\d+) \* (\d+) = (\d+)$`)
+	runLine    = regexp.MustCompile(`^run task (\d+) \* (\d+)\.\.\.$`)
+)
+
+// numbers returns, sorted, the first group of every line that matches re.
+func numbers(t *testing.T, lines []string, re *regexp.Regexp) []int {
+	t.Helper()
+	var ns []int
+	for _, line := range lines {
+		if m := re.FindStringSubmatch(line); m != nil {
+			n, err := strconv.Atoi(m[1])
+			require.NoError(t, err)
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	return ns
+}
+
+// checkMasterOutput checks the tutorial's master lines: tasks put, then one
+// correct result per task put, each exactly once. It returns the numbers put.
+func checkMasterOutput(t *testing.T, lines []string, tasks int) []int {
+	t.Helper()
+	put := numbers(t, lines, putLine)
+	require.Len(t, put, tasks, "one Put line per task")
+	assert.Equal(t, put, numbers(t, lines, resultLine), "one Result line per task put")
+	for _, line := range lines {
+		if m := resultLine.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			sq, _ := strconv.Atoi(m[3])
+			assert.Equal(t, m[1], m[2], line)
+			assert.Equal(t, n*n, sq, line)
+		}
+	}
+	tryAt := slices.Index(lines, "Try get results...")
+	require.GreaterOrEqual(t, tryAt, 0, "the master says it waits for results")
+	assert.Len(t, numbers(t, lines[:tryAt], putLine), tasks, "every task is put before the wait")
+	return put
+}
+
+func lines(s string) []string { return strings.Split(strings.TrimSuffix(s, "\n"), "\n") }

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"multitask/09-distributed/wire"
+	"multitask/internal/cli"
+)
+
+func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-sleep", "20ms"})
+	require.NoError(t, err, out.String())
+
+	who := regexp.MustCompile(`^(master|worker \d) +\| (.*)$`)
+	said := map[string][]string{}
+	var notes []string
+	for _, line := range lines(out.String()) {
+		if m := who.FindStringSubmatch(line); m != nil {
+			said[m[1]] = append(said[m[1]], m[2])
+		} else {
+			notes = append(notes, line)
+		}
+	}
+	put := checkMasterOutput(t, said["master"], 10)
+	assert.Equal(t, "master exit.", said["master"][len(said["master"])-1])
+
+	var ran []int
+	for _, w := range []string{"worker 1", "worker 2"} {
+		require.NotEmpty(t, said[w], "%s printed nothing", w)
+		assert.Regexp(t, `^Connect to server 127\.0\.0\.1:\d+\.\.\.$`, said[w][0])
+		assert.Equal(t, "worker exit.", said[w][len(said[w])-1])
+		ran = append(ran, numbers(t, said[w], runLine)...)
+	}
+	slices.Sort(ran)
+	assert.Equal(t, put, ran, "with no worker lost, each task ran once")
+
+	require.NotEmpty(t, notes)
+	assert.Equal(t, goNotes, notes[0])
+	pids := map[string]bool{fmt.Sprint(os.Getpid()): true}
+	for _, w := range []string{"worker 1", "worker 2"} {
+		m := regexp.MustCompile(`(?m)^` + w + `: pid (\d+), exit status 0$`).FindStringSubmatch(out.String())
+		require.NotNil(t, m, "%s exited cleanly", w)
+		assert.False(t, pids[m[1]], "%s is a process of its own", w)
+		pids[m[1]] = true
+	}
+	assert.Contains(t, out.String(), "10 tasks put, 10 results kept; 0 tasks put back")
+}
+
+func TestMasterAndWorkersStartedByHand(t *testing.T) {
+	const tasks = 90
+	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks))
+	var workers []*background
+	// 5ms a task keeps the master busy for a while (450ms for one worker):
+	// the others have time to join before the work is done.
+	for range 3 {
+		workers = append(workers, start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "5ms", "-idle", "20s"))
+	}
+	require.NoError(t, m.wait(t), m.out.String())
+	ran := 0
+	for _, w := range workers {
+		require.NoError(t, w.wait(t), w.out.String())
+		out := lines(w.out.String())
+		assert.Equal(t, "Connect to server "+addr+"...", out[0])
+		assert.Equal(t, []string{"-- the master has closed the queues.", "worker exit."}, out[len(out)-2:])
+		ran += len(numbers(t, out, runLine))
+	}
+	assert.Equal(t, tasks, ran, "no task ran twice")
+
+	out := lines(m.out.String())
+	checkMasterOutput(t, out, tasks)
+	i := slices.Index(out, "master exit.")
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, goNotes, out[i+1])
+	assert.Regexp(t, `^the queues lived in this process \(pid \d+\); the workers reached them over rpc on 127\.0\.0\.1:\d+$`, out[i+2])
+	assert.Equal(t, "90 tasks put, 90 results kept; 0 tasks put back after a worker left, "+
+		"0 duplicate results dropped, 0 results for unknown tasks refused; 3 worker connections", out[i+3])
+}
+
+func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
+	const tasks = 6
+	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks), "-timeout", "20s")
+
+	// The victim takes one task and would spend an hour on it.
+	victim := startWorkerProcess(t, addr, "-sleep", "1h")
+	taken := victim.out.waitFor(t, `run task (\d+) \*`)[1]
+	survivor := startWorkerProcess(t, addr, "-sleep", "0", "-idle", "20s")
+	require.NoError(t, victim.cmd.Process.Kill())
+	err := victim.cmd.Wait()
+	exitErr, ok := errors.AsType[*exec.ExitError](err)
+	require.True(t, ok, "got %v", err)
+	if runtime.GOOS != "windows" {
+		assert.Equal(t, "signal: killed", exitErr.Error())
+	}
+
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, survivor.cmd.Wait(), survivor.out.String())
+
+	out := lines(m.out.String())
+	checkMasterOutput(t, out, tasks)
+	assert.Regexp(t, `(?m)^-- connection #1 closed without answering task \d+ \(n=`+taken+`\); put back in the queue$`, m.out.String())
+	assert.Contains(t, lines(survivor.out.String()), "run task "+taken+" * "+taken+"...", "the survivor did the victim's task")
+	assert.Len(t, numbers(t, lines(survivor.out.String()), runLine), tasks, "and every other")
+	assert.Contains(t, m.out.String(), "6 tasks put, 6 results kept; 1 task put back after a worker left, 0 duplicate results dropped")
+}
+
+func TestWrongKeyIsRefusedAndTheMasterKeepsServing(t *testing.T) {
+	m, addr := startMaster(t, "-tasks", "3")
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"worker", "-addr", addr, "-authkey", "not the key", "-sleep", "0"})
+	require.Error(t, err)
+	assert.Equal(t, "connect to "+addr+": authentication failed: the master refused our key", err.Error())
+	assert.Equal(t, 1, cli.ExitCode(err))
+	m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: wrong key`)
+
+	good := start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "0")
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, good.wait(t))
+	checkMasterOutput(t, lines(m.out.String()), 3)
+}
+
+func TestGarbageOnThePortIsRefused(t *testing.T) {
+	m, addr := startMaster(t, "-tasks", "2")
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(20*time.Second)))
+	// As long as a handshake answer, so that the master reads it all.
+	garbage := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 18)
+	_, err = c.Write(garbage)
+	require.NoError(t, err)
+	got, err := io.ReadAll(c)
+	require.NoError(t, err, "the master closes the connection")
+	assert.Len(t, got, len(wire.Magic)+32, "the master sent its greeting and nothing else")
+	m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: the peer does not speak this protocol`)
+
+	good := start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "0")
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, good.wait(t))
+	checkMasterOutput(t, lines(m.out.String()), 2)
+}
+
+func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
+	m, addr := startMaster(t, "-tasks", "3", "-timeout", "1s")
+	// A worker takes a task and hangs on it, keeping its connection open.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	hung := newWatch()
+	hungDone := make(chan error, 1)
+	go func() {
+		hungDone <- run(ctx, hung, []string{"worker", "-addr", addr, "-authkey", testKey, "-sleep", "1h"})
+	}()
+	hung.waitFor(t, `run task \d+`)
+
+	err := m.wait(t)
+	require.Error(t, err)
+	assert.Regexp(t, `^no result for 1s: 3 of 3 results missing \(for \d+, \d+, \d+\); is a worker running, with the same key\?$`, err.Error())
+	assert.Equal(t, 1, cli.ExitCode(err))
+	assert.NotContains(t, m.out.String(), "master exit.")
+
+	_, err = net.Dial("tcp", addr)
+	assert.Error(t, err, "the listener is closed")
+
+	cancel()
+	werr := <-hungDone
+	assert.ErrorIs(t, werr, context.Canceled)
+	assert.Contains(t, werr.Error(), "stopped during task")
+}
+
+func TestKeyFromTheEnvironment(t *testing.T) {
+	t.Setenv(keyEnv, testKey)
+	m := start(t, "master", "-addr", "127.0.0.1:0", "-tasks", "2")
+	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
+	w := start(t, "worker", "-addr", addr, "-sleep", "0")
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, w.wait(t), w.out.String())
+}
+
+func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
+	t.Setenv(keyEnv, "")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	busyAddr := busy.Addr().String()
+	// Nothing listens on a port that was just closed.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closedAddr := closed.Addr().String()
+	require.NoError(t, closed.Close())
+	defer busy.Close()
+
+	tests := []struct {
+		args   []string
+		status int
+		msg    string
+	}{
+		{[]string{"serve"}, 2, `unknown command "serve": want master, worker, or none for the demo`},
+		{[]string{"master"}, 2, "no key: pass -authkey or set AUTHKEY (the master and its workers need the same one)"},
+		{[]string{"worker"}, 2, "no key: pass -authkey or set AUTHKEY"},
+		{[]string{"master", "-authkey", "k", "-tasks", "0"}, 2, "-tasks must be at least 1, got 0"},
+		{[]string{"master", "-authkey", "k", "-timeout", "0s"}, 2, "-timeout must be above zero, got 0s"},
+		{[]string{"master", "-authkey", "k", "-transport", "pigeon"}, 2, `-transport "pigeon" is not known; there is rpc`},
+		{[]string{"worker", "-authkey", "k", "-sleep", "-1s"}, 2, "-sleep must not be negative, got -1s"},
+		{[]string{"worker", "-authkey", "k", "-idle", "0s"}, 2, "-idle must be above zero, got 0s"},
+		{[]string{"worker", "-authkey", "k", "now"}, 2, `worker: unexpected argument "now"`},
+		{[]string{"-workers", "0"}, 2, "-workers must be at least 1, got 0"},
+		{[]string{"-tasks", "x"}, 2, `09-distributed: invalid value "x" for flag -tasks: parse error`},
+		{[]string{"master", "-authkey", "k", "-addr", busyAddr}, 1, "listen on " + busyAddr + ": listen tcp " + busyAddr + ": bind: address already in use"},
+		{[]string{"worker", "-authkey", "k", "-addr", closedAddr}, 1, "connect to " + closedAddr + ": dial tcp " + closedAddr + ": connect: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := run(t.Context(), io.Discard, tt.args)
+			require.Error(t, err)
+			assert.Equal(t, tt.status, cli.ExitCode(err))
+			assert.Contains(t, err.Error(), tt.msg)
+			assert.NotContains(t, err.Error(), "\n", "one line")
+		})
+	}
+}
+
+func TestHelpListsTheFlags(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"master", "-h"}, {"worker", "-h"}} {
+		var out bytes.Buffer
+		err := run(t.Context(), &out, args)
+		require.ErrorIs(t, err, flag.ErrHelp)
+		assert.Equal(t, 0, cli.ExitCode(err))
+		assert.Contains(t, out.String(), "-transport")
+	}
+}
+
+func TestListeningBeyondLoopbackIsNoticed(t *testing.T) {
+	for _, tt := range []struct {
+		ip      string
+		outside bool
+	}{
+		{"127.0.0.1", false},
+		{"::1", false},
+		{"0.0.0.0", true},
+		{"::", true},
+		{"192.168.1.5", true},
+	} {
+		addr := &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 5000}
+		assert.Equal(t, tt.outside, reachableFromOutside(addr), tt.ip)
+	}
+}
