@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"multitask/internal/child"
+	"multitask/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	child.Serve() // the client process of run is this test binary again
+	goleak.VerifyTestMain(m)
+}
+
+// tutorialLines is the tutorial's own output for five items.
+func tutorialLines() []string {
+	var lines []string
+	for n := 1; n <= 5; n++ {
+		lines = append(lines,
+			"[PRODUCER] Producing "+strconv.Itoa(n)+"...",
+			"[CONSUMER] Consuming "+strconv.Itoa(n)+"...",
+			"[PRODUCER] Consumer return: 200 OK")
+	}
+	return lines
+}
+
+// serverRow matches one row of the side-by-side table.
+var serverRow = regexp.MustCompile(`(?m)^(goroutine-per-conn|epoll-loop) +(\S+) +(\d+) ok +(\S+) +(\d+) +(\d+|n/a)$`)
+
+type parsedRow struct {
+	connect, wall time.Duration
+	ok            int
+	goroutines    int
+	threads       int // -1 for n/a
+}
+
+func parseRows(t *testing.T, out string) map[string]parsedRow {
+	t.Helper()
+	rows := map[string]parsedRow{}
+	for _, m := range serverRow.FindAllStringSubmatch(out, -1) {
+		var r parsedRow
+		var err error
+		if m[2] != "-" {
+			r.connect, err = time.ParseDuration(m[2])
+			require.NoError(t, err, m[0])
+		}
+		r.ok, _ = strconv.Atoi(m[3])
+		r.wall, err = time.ParseDuration(m[4])
+		require.NoError(t, err, m[0])
+		r.goroutines, _ = strconv.Atoi(m[5])
+		r.threads = -1
+		if m[6] != "n/a" {
+			r.threads, _ = strconv.Atoi(m[6])
+		}
+		rows[m[1]] = r
+	}
+	return rows
+}
+
+func TestRunPrintsTutorialLinesThenGoFigures(t *testing.T) {
+	const conns = 300
+	const delay = 40 * time.Millisecond
+	before := openDescriptors(t)
+
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{
+		"-conns", strconv.Itoa(conns), "-delay", delay.String(),
+		"-tasks", "4", "-cpu-task", "2ms", "-io-wait", "10ms",
+	})
+	require.NoError(t, err, out.String())
+	text := out.String()
+
+	lines := strings.Split(text, "\n")
+	require.Equal(t, tutorialLines(), lines[:15], "the output starts with the tutorial's lines")
+
+	rows := parseRows(t, text)
+	goRow, ok := rows["goroutine-per-conn"]
+	require.True(t, ok, "no goroutine-per-conn row in:\n%s", text)
+	assert.Equal(t, conns, goRow.ok)
+	assert.GreaterOrEqual(t, goRow.goroutines, conns, "one goroutine per connection, all at once")
+	assert.GreaterOrEqual(t, goRow.wall, delay)
+	assert.Less(t, goRow.wall, conns*delay/10, "concurrent requests take about one delay, not one each")
+	if goRow.threads >= 0 {
+		assert.Less(t, goRow.threads, conns/10, "goroutines blocked on sockets hold no OS thread")
+	}
+	if epollRow, ok := rows["epoll-loop"]; ok {
+		assert.Equal(t, conns, epollRow.ok)
+		assert.Less(t, epollRow.goroutines, 20, "the event loop is one goroutine")
+		assert.GreaterOrEqual(t, epollRow.wall, delay)
+		assert.Less(t, epollRow.wall, conns*delay/10)
+	} else {
+		assert.Regexp(t, `(?m)^epoll-loop +skipped: `, text)
+	}
+	assert.Regexp(t, `(?m)^CPU-bound: each task computes for about 2ms\ntasks at once +GOMAXPROCS=1`, text)
+	assert.Regexp(t, `(?m)^IO-bound: each task waits 10ms for a reply from a server\ntasks at once +GOMAXPROCS=1`, text)
+
+	require.Equal(t, before, openDescriptors(t), "descriptors left open by run")
+}
+
+func TestRunSequentialTakesOneDelayPerRequest(t *testing.T) {
+	const conns = 6
+	const delay = 15 * time.Millisecond
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{
+		"-sequential", "-conns", strconv.Itoa(conns), "-delay", delay.String(),
+		"-tasks", "1", "-cpu-task", "1ms", "-io-wait", "1ms",
+	})
+	require.NoError(t, err, out.String())
+	rows := parseRows(t, out.String())
+	require.NotEmpty(t, rows, out.String())
+	for name, r := range rows {
+		assert.Equal(t, conns, r.ok, name)
+		assert.GreaterOrEqual(t, r.wall, conns*delay, "%s: one request after another waits one delay each", name)
+		assert.Zero(t, r.connect, "%s: the connect column is only for concurrent runs", name)
+	}
+}
+
+func TestBadFlagsExitTwoWithOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"-conns", "0"},
+		{"-conns", "many"},
+		{"-delay", "-1s"},
+		{"-idle", "0s"},
+		{"-tasks", "0"},
+		{"-cpu-task", "0s"},
+		{"-io-wait", "-5ms"},
+		{"-no-such-flag"},
+		{"stray"},
+		{"-conns", "2000000000"}, // more descriptors than any limit allows
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), &out, args)
+			require.Error(t, err)
+			assert.Equal(t, 2, cli.ExitCode(err), "exit status for %v", err)
+			assert.NotContains(t, strings.TrimSpace(err.Error()), "\n", "one line")
+			assert.Empty(t, out.String(), "nothing runs on bad input")
+		})
+	}
+}
+
+func TestHelpListsFlags(t *testing.T) {
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-h"})
+	require.ErrorIs(t, err, flag.ErrHelp)
+	assert.Equal(t, 0, cli.ExitCode(err))
+	for _, name := range []string{"-conns", "-delay", "-sequential", "-idle", "-tasks", "-cpu-task", "-io-wait"} {
+		assert.Contains(t, out.String(), name)
+	}
+}
+
+func TestClientProcessReportsFailedRequests(t *testing.T) {
+	// A server that is gone: every dial is refused, and the client process
+	// must say so instead of reporting success or hanging.
+	srv, err := startGoroutineServer(serverConfig{idle: time.Second})
+	require.NoError(t, err)
+	addr := srv.Addr()
+	require.NoError(t, srv.Close())
+
+	res, pid, err := runClientProcess(t.Context(), clientConfig{addr: addr, conns: 3, timeout: 5 * time.Second})
+	require.NoError(t, err)
+	assert.NotZero(t, pid)
+	assert.Equal(t, 0, res.OK)
+	assert.Equal(t, 3, res.Failed)
+	assert.Contains(t, res.FirstError, "refused")
+}
+
+func TestLastLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       "(no message)",
+		"one":                    "one",
+		"first\nsecond\n":        "second",
+		"child x (pid 1): bad\n": "child x (pid 1): bad",
+	} {
+		assert.Equal(t, want, lastLine(in), "lastLine(%q)", in)
+	}
+}
+
+// openDescriptors counts this process's open descriptors (Linux), after
+// making sure the runtime's own lazily opened ones (the network poller's)
+// already exist, so that only what a test leaves behind makes a difference.
+func openDescriptors(t *testing.T) int {
+	t.Helper()
+	srv, err := startGoroutineServer(serverConfig{idle: time.Second})
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count descriptors in:", err)
+	}
+	return len(entries)
+}

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package main
+
+// raiseFileLimit has nothing to raise here: Windows has no per-process
+// limit on open sockets as low as the Unix default.
+func raiseFileLimit(flag string, value, need int) error { return nil }
