@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -19,6 +17,7 @@ import (
 	"multitask/internal/child"
 	"multitask/internal/childtest"
 	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 // crashRole is a child that fails with exit status 3, to see how the parent
@@ -144,34 +143,23 @@ func TestCrashedChildIsNamedWithItsExitStatus(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	tests := []struct {
-		args     []string
-		wantCode int
-		wantMsg  string
+		args    []string
+		wantMsg string
 	}{
-		{[]string{"-children", "0"}, 2, "-children must be at least 1, got 0"},
-		{[]string{"-children", "-2"}, 2, "-children must be at least 1, got -2"},
-		{[]string{"-children", "65"}, 2, "-children must be at most 64, got 65"},
-		{[]string{"-children", "many"}, 2, `invalid value "many" for flag -children`},
-		{[]string{"-fork"}, 2, "flag provided but not defined: -fork"},
-		{[]string{"now"}, 2, `unexpected argument "now"`},
+		{[]string{"-children", "0"}, "-children must be at least 1, got 0"},
+		{[]string{"-children", "-2"}, "-children must be at least 1, got -2"},
+		{[]string{"-children", "65"}, "-children must be at most 64, got 65"},
+		{[]string{"-children", "many"}, `invalid value "many" for flag -children`},
+		{[]string{"-fork"}, "flag provided but not defined: -fork"},
+		{[]string{"now"}, `unexpected argument "now"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, tt.wantCode, cli.ExitCode(err))
-			assert.Contains(t, err.Error(), tt.wantMsg)
-			assert.NotContains(t, err.Error(), "\n", "one line")
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.wantMsg)
 		})
 	}
 }
 
 func TestHelpListsTheFlag(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	assert.True(t, errors.Is(err, flag.ErrHelp))
-	assert.Equal(t, 0, cli.ExitCode(err))
-	assert.Contains(t, out.String(), "-children")
+	clitest.RequireHelp(t, run, "-children")
 }

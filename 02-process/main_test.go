@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"multitask/internal/childtest"
 	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -203,23 +203,11 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err))
-			assert.Contains(t, err.Error(), tt.wantMsg)
-			assert.NotContains(t, err.Error(), "\n", "one line")
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.wantMsg)
 		})
 	}
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	assert.True(t, errors.Is(err, flag.ErrHelp))
-	assert.Equal(t, 0, cli.ExitCode(err))
-	for _, name := range []string{"-name", "-crash", "-cmd", "-input-cmd", "-input"} {
-		assert.Contains(t, out.String(), name)
-	}
+	clitest.RequireHelp(t, run, "-name", "-crash", "-cmd", "-input-cmd", "-input")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"multitask/internal/childtest"
 	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -46,25 +46,13 @@ func TestBadInputIsOneLineWithExitStatus2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err), "bad input exits with status 2")
-			assert.Contains(t, err.Error(), tt.want)
-			assert.NotContains(t, err.Error(), "\n", "the message is one line")
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.want)
 		})
 	}
 }
 
 func TestHelpListsEveryFlag(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
-	for _, flag := range []string{"-workers", "-tasks", "-max-sleep", "-mode", "-fail", "-panic", "-crash"} {
-		assert.Contains(t, out.String(), flag)
-	}
+	clitest.RequireHelp(t, run, "-workers", "-tasks", "-max-sleep", "-mode", "-fail", "-panic", "-crash")
 }
 
 func TestFaultFlagsTakeListsAndRepeats(t *testing.T) {

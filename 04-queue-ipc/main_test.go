@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io"
 	"regexp"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"multitask/internal/childtest"
-	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 // TestMain lets the test binary play the writer and reader children, and
@@ -130,25 +129,13 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err), "bad usage exits 2")
-			assert.Contains(t, err.Error(), tt.want)
-			assert.NotContains(t, err.Error(), "\n", "one line")
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.want)
 		})
 	}
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
-	for _, name := range []string{"-mode", "-max-pause", "-terminate", "-crash"} {
-		assert.Contains(t, out.String(), name)
-	}
+	clitest.RequireHelp(t, run, "-mode", "-max-pause", "-terminate", "-crash")
 }
 
 func TestStreamCarriesValuesAndEndsCleanly(t *testing.T) {

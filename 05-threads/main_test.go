@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -16,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -166,21 +165,11 @@ func TestBadInputExits2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err))
-			assert.Equal(t, tt.want, err.Error())
-			assert.Empty(t, out.String(), "nothing runs after bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.want)
 		})
 	}
 }
 
 func TestHelpListsFlags(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
-	assert.Contains(t, out.String(), "-interval")
-	assert.Contains(t, out.String(), "-goroutines")
+	clitest.RequireHelp(t, run, "-interval", "-goroutines")
 }

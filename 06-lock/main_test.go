@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -72,22 +71,11 @@ func TestBadInputExitsWithStatus2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, tt.args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err))
-			assert.Equal(t, tt.want, err.Error())
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+			clitest.RequireUsageError(t, run, tt.args, tt.want)
 		})
 	}
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
-	for _, name := range []string{"-n", "-spin", "-deadlock", "-watchdog"} {
-		assert.Contains(t, out.String(), name)
-	}
+	clitest.RequireHelp(t, run, "-n", "-spin", "-deadlock", "-watchdog", "-gil")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -228,16 +227,7 @@ func TestContextKeysDoNotCollide(t *testing.T) {
 }
 
 func TestBadInputExits2(t *testing.T) {
-	for _, args := range [][]string{{"-students", "3"}, {"Alice"}} {
-		var out bytes.Buffer
-		err := run(t.Context(), &out, args)
-		require.Error(t, err)
-		assert.Equal(t, 2, cli.ExitCode(err), "args %q", args)
-		assert.NotContains(t, err.Error(), "\n", "one line")
-		assert.Empty(t, out.String(), "nothing runs after bad input")
-	}
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
+	clitest.RequireUsageError(t, run, []string{"-students", "3"}, "flag provided but not defined: -students")
+	clitest.RequireUsageError(t, run, []string{"Alice"}, `unexpected argument "Alice"`)
+	clitest.RequireHelp(t, run)
 }

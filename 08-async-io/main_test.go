@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"regexp"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"multitask/internal/child"
-	"multitask/internal/cli"
+	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -127,37 +126,29 @@ func TestRunSequentialTakesOneDelayPerRequest(t *testing.T) {
 }
 
 func TestBadFlagsExitTwoWithOneLine(t *testing.T) {
-	for _, args := range [][]string{
-		{"-conns", "0"},
-		{"-conns", "many"},
-		{"-delay", "-1s"},
-		{"-idle", "0s"},
-		{"-tasks", "0"},
-		{"-cpu-task", "0s"},
-		{"-io-wait", "-5ms"},
-		{"-no-such-flag"},
-		{"stray"},
-		{"-conns", "2000000000"}, // more descriptors than any limit allows
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-conns", "0"}, "-conns must be at least 1, got 0"},
+		{[]string{"-conns", "many"}, `invalid value "many" for flag -conns`},
+		{[]string{"-delay", "-1s"}, "-delay must not be negative, got -1s"},
+		{[]string{"-idle", "0s"}, "-idle must be above zero, got 0s"},
+		{[]string{"-tasks", "0"}, "-tasks must be at least 1, got 0"},
+		{[]string{"-cpu-task", "0s"}, "-cpu-task must be above zero, got 0s"},
+		{[]string{"-io-wait", "-5ms"}, "-io-wait must be above zero, got -5ms"},
+		{[]string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag"},
+		{[]string{"stray"}, `unexpected argument "stray"`},
+		{[]string{"-conns", "2000000000"}, "-conns 2000000000 needs about"}, // more descriptors than any limit allows
 	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(t.Context(), &out, args)
-			require.Error(t, err)
-			assert.Equal(t, 2, cli.ExitCode(err), "exit status for %v", err)
-			assert.NotContains(t, strings.TrimSpace(err.Error()), "\n", "one line")
-			assert.Empty(t, out.String(), "nothing runs on bad input")
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			clitest.RequireUsageError(t, run, tt.args, tt.want)
 		})
 	}
 }
 
 func TestHelpListsFlags(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-h"})
-	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Equal(t, 0, cli.ExitCode(err))
-	for _, name := range []string{"-conns", "-delay", "-sequential", "-idle", "-tasks", "-cpu-task", "-io-wait"} {
-		assert.Contains(t, out.String(), name)
-	}
+	clitest.RequireHelp(t, run, "-conns", "-delay", "-sequential", "-idle", "-tasks", "-cpu-task", "-io-wait")
 }
 
 func TestClientProcessReportsFailedRequests(t *testing.T) {
