@@ -55,6 +55,9 @@ func init() {
 
 func TestMain(m *testing.M) {
 	Serve()
+	// As childtest.Serve does (which this package cannot import): spare the
+	// children the race detector's one-second exit grace.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	goleak.VerifyTestMain(m)
 }
 
