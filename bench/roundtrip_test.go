@@ -106,6 +106,13 @@ func BenchmarkRoundTrip(b *testing.B) {
 		defer conn.Close()
 		measureRoundTrips(b, conn, closeWrite(conn), echo)
 	})
+
+	// The 09-distributed queue, one task per op (see benchmarkQueue): first
+	// with batching and prefetch off, so each task costs a request to take it
+	// and another to hand in its result, as with a Python BaseManager proxy;
+	// then with the lesson's default batching and many tasks in flight.
+	b.Run("09-queue-one-per-trip", func(b *testing.B) { benchmarkQueue(b, 1, 1) })
+	b.Run("09-queue-batched", func(b *testing.B) { benchmarkQueue(b, 0, queueWindow) })
 }
 
 // echoChild is a running echo child: wait waits for it and returns its

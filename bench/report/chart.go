@@ -54,6 +54,8 @@ func (r report) costRows() []costRow {
 		{"Python: round trip, multiprocessing.Pipe", p, "RoundTrip/mp-pipe", "ns/op", true},
 		{"Python: round trip, multiprocessing.Queue", p, "RoundTrip/mp-queue", "ns/op", true},
 		{"Go: round trip, TCP loopback", g, "RoundTrip/tcp-loopback", "ns/op", false},
+		{"Go: 09 queue, one task, batched", g, "RoundTrip/09-queue-batched", "ns/op", false},
+		{"Go: 09 queue, one task, batching off", g, "RoundTrip/09-queue-one-per-trip", "ns/op", false},
 		{"Python: BaseManager queue, one item", p, "RoundTrip/manager-queue-per-item", "ns/op", true},
 	}
 	// Keep the rows that have a figure.
