@@ -22,6 +22,7 @@ import (
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
+	"multitask/internal/osthreads"
 )
 
 // maxChildren keeps a typo such as -children 100000 from flooding the machine
@@ -59,7 +60,7 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 func goNotes(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "--- Go notes ---")
 	threads := "several OS threads"
-	if n, ok := osThreads(); ok {
+	if n, err := osthreads.Count(); err == nil {
 		threads = fmt.Sprintf("%d OS threads right now", n)
 	}
 	fmt.Fprintf(out, "Go has no fork(): this process runs %s, and a forked copy would keep only the one that called fork.\n", threads)

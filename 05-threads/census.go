@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"multitask/internal/osthreads"
 )
 
 // census is what the process looked like while the parked goroutines waited.
@@ -47,7 +49,7 @@ func parkGoroutines(ctx context.Context, n int) (census, error) {
 	ready.Wait()
 
 	c := census{parked: n, goroutines: runtime.NumGoroutine()}
-	c.threads, c.threadsErr = osThreads()
+	c.threads, c.threadsErr = osthreads.Count()
 	if threadIDsAvailable {
 		c.tids = tids
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"runtime"
 	"time"
+
+	"multitask/internal/osthreads"
 )
 
 // peakSampler watches the goroutine count and the OS thread count of this
@@ -36,7 +38,7 @@ func startPeakSampler() *peakSampler {
 
 func (p *peakSampler) sample() {
 	p.goroutines = max(p.goroutines, runtime.NumGoroutine())
-	if n, ok := osThreads(); ok {
+	if n, err := osthreads.Count(); err == nil {
 		p.threads = max(p.threads, n)
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"multitask/internal/osthreads"
 )
 
 // cpuSet is the kernel's CPU mask for sched_setaffinity(2): one bit per CPU,
@@ -135,7 +137,7 @@ func currentCPU() (int, error) {
 // not grow with them.
 func TestLockedGoroutineEndsItsThread(t *testing.T) {
 	const n = 20
-	threads0, err := selfThreads()
+	threads0, err := osthreads.Count()
 	require.NoError(t, err)
 	tids := map[int]bool{}
 	for range n {
@@ -149,7 +151,7 @@ func TestLockedGoroutineEndsItsThread(t *testing.T) {
 		tids[<-tid] = true
 	}
 	assert.Len(t, tids, n, "every locked goroutine ran on a thread of its own")
-	threads1, err := selfThreads()
+	threads1, err := osthreads.Count()
 	require.NoError(t, err)
 	assert.Less(t, threads1, threads0+n/2, "the threads ended with their goroutines")
 }

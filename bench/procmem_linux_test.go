@@ -3,7 +3,6 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -67,21 +66,6 @@ func procMemory(pid int) (rss, pss int64, err error) {
 	return rss, pss, nil
 }
 
-// selfThreads is the number of OS threads this process has, from the
-// Threads line of /proc/self/status.
-func selfThreads() (int, error) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(data)) {
-		if rest, ok := strings.CutPrefix(line, "Threads:"); ok {
-			return strconv.Atoi(strings.TrimSpace(rest))
-		}
-	}
-	return 0, errors.New("/proc/self/status: no Threads line")
-}
-
 func TestSelfRSSSeesTouchedMemory(t *testing.T) {
 	// A fresh mapping outside the Go heap: heap pages freed by an earlier
 	// test (or an earlier -count) would still be resident and not grow RSS.
@@ -106,10 +90,4 @@ func TestProcMemoryOfThisProcess(t *testing.T) {
 	assert.LessOrEqual(t, pss, rss, "a process's share of its pages is at most all of them")
 	_, _, err = procMemory(-1)
 	assert.Error(t, err)
-}
-
-func TestSelfThreadsCountsThisThread(t *testing.T) {
-	n, err := selfThreads()
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, n, 1)
 }

@@ -12,5 +12,3 @@ var errNoProc = errors.New("memory figures come from /proc, which only Linux has
 func selfRSS() (int64, error) { return 0, errNoProc }
 
 func procMemory(int) (rss, pss int64, err error) { return 0, 0, errNoProc }
-
-func selfThreads() (int, error) { return 0, errNoProc }

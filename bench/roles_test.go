@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"multitask/internal/child"
+	"multitask/internal/osthreads"
 )
 
 // The child roles: what a child process started by a benchmark runs. The
@@ -192,7 +193,7 @@ func measureParked(n int, lockThreads bool) error {
 	if err != nil {
 		return err
 	}
-	threads0, err := selfThreads()
+	threads0, err := osthreads.Count()
 	if err != nil {
 		return err
 	}
@@ -217,7 +218,7 @@ func measureParked(n int, lockThreads bool) error {
 	if err != nil {
 		return err
 	}
-	threads1, err := selfThreads()
+	threads1, err := osthreads.Count()
 	if err != nil {
 		return err
 	}
