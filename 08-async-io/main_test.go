@@ -13,12 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"multitask/internal/child"
+	"multitask/internal/childtest"
 	"multitask/internal/clitest"
 )
 
 func TestMain(m *testing.M) {
-	child.Serve() // the client process of run is this test binary again
+	childtest.Serve() // the client process of run is this test binary again
 	goleak.VerifyTestMain(m)
 }
 

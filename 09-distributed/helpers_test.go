@@ -17,10 +17,11 @@ import (
 	"go.uber.org/goleak"
 
 	"multitask/internal/child"
+	"multitask/internal/childtest"
 )
 
 func TestMain(m *testing.M) {
-	child.Serve()
+	childtest.Serve()
 	goleak.VerifyTestMain(m)
 }
 
