@@ -9,6 +9,7 @@ import (
 	"os/exec"
 
 	"multitask/internal/child"
+	"multitask/internal/syncwriter"
 )
 
 // childRole is the name under which this binary, started again, plays the
@@ -34,7 +35,7 @@ func startChildren(ctx context.Context, out io.Writer, role string, n int) error
 	// The children write through pipes that os/exec drains in goroutines of
 	// its own, while this goroutine prints too: one lock keeps the writes
 	// apart. After the last Wait those goroutines are gone.
-	out = &lockedWriter{w: out}
+	out = syncwriter.New(out)
 	var started []*exec.Cmd
 	var errs []error
 	for range n {

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -102,20 +101,6 @@ func crashingGet(get func() (string, error)) func() (string, error) {
 		}
 		return v, err
 	}
-}
-
-// lockedWriter lets several goroutines write whole lines to one writer: each
-// Write holds the lock, so lines never mix and the writer (a bytes.Buffer in
-// the tests) is never written by two goroutines at once.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // tally passes the tutorial's lines on to w and keeps, on the way, the

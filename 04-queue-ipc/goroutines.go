@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"multitask/internal/syncwriter"
 )
 
 var (
@@ -26,7 +28,7 @@ func runGoroutines(ctx context.Context, stdout io.Writer, cfg config) error {
 	// Both goroutines print; the lock keeps their lines whole and makes the
 	// order of lines the order in which they happened.
 	lines := &tally{w: stdout}
-	out := &lockedWriter{w: lines}
+	out := syncwriter.New(lines)
 	pid := os.Getpid()
 	queue := make(chan string)
 
