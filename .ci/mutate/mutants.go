@@ -88,12 +88,12 @@ func parseFile(path string) ([]mutant, error) {
 			switch text {
 			case "replace:":
 				if block != &find {
-					return nil, fmt.Errorf("%s: replace: without find:", where())
+					return nil, fmt.Errorf("%s: a replace: line with no find: before it", where())
 				}
 				block = &repl
 			case "end":
 				if block != &repl {
-					return nil, fmt.Errorf("%s: end before replace:", where())
+					return nil, fmt.Errorf("%s: an end line before the replace: line", where())
 				}
 				finishEdit()
 			default:
@@ -115,7 +115,7 @@ func parseFile(path string) ([]mutant, error) {
 			continue
 		}
 		if cur == nil {
-			return nil, fmt.Errorf("%s: %s: before the first mutant:", where(), key)
+			return nil, fmt.Errorf("%s: %q comes before the first mutant line", where(), key)
 		}
 		switch key {
 		case "package":
@@ -134,7 +134,7 @@ func parseFile(path string) ([]mutant, error) {
 			ed = &edit{file: value}
 		case "find":
 			if ed == nil {
-				return nil, fmt.Errorf("%s: find: without file:", where())
+				return nil, fmt.Errorf("%s: a find: line with no file: line before it", where())
 			}
 			block = &find
 		default:
@@ -152,9 +152,9 @@ func parseFile(path string) ([]mutant, error) {
 		case m.name == "":
 			return nil, fmt.Errorf("%s: a mutant needs a name", m.source)
 		case m.pkg == "":
-			return nil, fmt.Errorf("%s: mutant %s has no package:", m.source, m.name)
+			return nil, fmt.Errorf("%s: mutant %s names no package", m.source, m.name)
 		case m.promise == "":
-			return nil, fmt.Errorf("%s: mutant %s has no promise:", m.source, m.name)
+			return nil, fmt.Errorf("%s: mutant %s states no promise", m.source, m.name)
 		case len(m.edits) == 0:
 			return nil, fmt.Errorf("%s: mutant %s changes nothing", m.source, m.name)
 		}
