@@ -37,15 +37,15 @@ func main() {
 func run(ctx context.Context, stdout io.Writer, args []string) error {
 	fs := flag.NewFlagSet("01-fork", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	children := fs.Int("children", 1, fmt.Sprintf("how many child processes to start (at most %d); the tutorial starts one", maxChildren))
+	children := fs.Int("children", 1, fmt.Sprintf("how many child processes to start (1 to %d); the tutorial starts one", maxChildren))
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if err := cli.Positive("children", *children); err != nil {
 		return err
 	}
-	if *children > maxChildren {
-		return cli.Usagef("-children must be at most %d, got %d", maxChildren, *children)
+	if err := cli.AtMost("children", *children, maxChildren); err != nil {
+		return err
 	}
 
 	fmt.Fprintf(stdout, "Process (%d) start...\n", os.Getpid())

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
@@ -31,7 +30,7 @@ func main() {
 	child.Serve()
 	// Ctrl-C cancels the context, so a long command is killed and reported
 	// rather than left to the terminal.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.NotifyContext(context.Background())
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	cli.Exit(err)

@@ -20,6 +20,17 @@ const (
 	// maxWorkerProcesses keeps a mistyped -workers from starting thousands of
 	// processes; a pool wider than the machine's cores gains nothing anyway.
 	maxWorkerProcesses = 64
+
+	// maxWorkers and maxTasks bound goroutine mode. Each task prints two
+	// lines and keeps a report entry, so ten thousand is already more than
+	// a reader can follow; a number near the int limit would otherwise end
+	// in "out of memory" with a runtime trace instead of a clear line.
+	maxWorkers = 10_000
+	maxTasks   = 10_000
+
+	// maxMaxSleep keeps a mistyped -max-sleep from hanging the lesson for
+	// days.
+	maxMaxSleep = time.Hour
 )
 
 // config is what the flags ask for.
@@ -41,9 +52,9 @@ func parseConfig(stdout io.Writer, args []string) (config, error) {
 	fs := flag.NewFlagSet("03-pool", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	cfg := config{}
-	fs.IntVar(&cfg.workers, "workers", 4, "how many tasks may run at once: the tutorial's Pool(4) (Python's Pool() defaults to the CPU count)")
-	fs.IntVar(&cfg.tasks, "tasks", 5, "how many tasks to run; they are numbered from 0")
-	fs.DurationVar(&cfg.maxSleep, "max-sleep", 3*time.Second, "each task sleeps a random time from 0 up to this")
+	fs.IntVar(&cfg.workers, "workers", 4, fmt.Sprintf("how many tasks may run at once: the tutorial's Pool(4) (Python's Pool() defaults to the CPU count);\n1 to %d, or to %d with -mode process", maxWorkers, maxWorkerProcesses))
+	fs.IntVar(&cfg.tasks, "tasks", 5, fmt.Sprintf("how many tasks to run, 1 to %d; they are numbered from 0", maxTasks))
+	fs.DurationVar(&cfg.maxSleep, "max-sleep", 3*time.Second, fmt.Sprintf("each task sleeps a random time from 0 up to this (at most %v)", maxMaxSleep))
 	fs.StringVar(&cfg.mode, "mode", modeGoroutine, "goroutine: one goroutine per task, at most -workers at once;\nprocess: -workers long-lived worker processes fed tasks over pipes")
 	var fails, panics, crashes taskList
 	fs.Var(&fails, "fail", "task `numbers` (comma-separated) that return an error after their sleep")
@@ -56,10 +67,19 @@ func parseConfig(stdout io.Writer, args []string) (config, error) {
 	if err := cli.Positive("workers", cfg.workers); err != nil {
 		return config{}, err
 	}
+	if err := cli.AtMost("workers", cfg.workers, maxWorkers); err != nil {
+		return config{}, err
+	}
 	if err := cli.Positive("tasks", cfg.tasks); err != nil {
 		return config{}, err
 	}
+	if err := cli.AtMost("tasks", cfg.tasks, maxTasks); err != nil {
+		return config{}, err
+	}
 	if err := cli.NonNegative("max-sleep", cfg.maxSleep); err != nil {
+		return config{}, err
+	}
+	if err := cli.DurationAtMost("max-sleep", cfg.maxSleep, maxMaxSleep); err != nil {
 		return config{}, err
 	}
 	switch cfg.mode {

@@ -17,7 +17,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/signal"
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
@@ -27,7 +26,7 @@ func main() {
 	child.Serve()
 	// Ctrl-C cancels ctx: the pool then starts no new task and stops the running
 	// ones, and every task still reports how it ended.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.NotifyContext(context.Background())
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	cli.Exit(err)

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 
 	"multitask/internal/cli"
@@ -29,8 +28,12 @@ import (
 // instead of in a clear message.
 const maxGoroutines = 1_000_000
 
+// maxInterval bounds LoopThread's pause: five steps of a minute each is
+// already a long wait for a lesson.
+const maxInterval = time.Minute
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.NotifyContext(context.Background())
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	cli.Exit(err)
@@ -41,19 +44,22 @@ func main() {
 func run(ctx context.Context, stdout io.Writer, args []string) error {
 	fs := flag.NewFlagSet("05-threads", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	interval := fs.Duration("interval", time.Second, "pause after each step of LoopThread's count")
-	goroutines := fs.Int("goroutines", 10_000, "how many goroutines to park for the Go notes")
+	interval := fs.Duration("interval", time.Second, fmt.Sprintf("pause after each step of LoopThread's count (above 0, at most %v)", maxInterval))
+	goroutines := fs.Int("goroutines", 10_000, fmt.Sprintf("how many goroutines to park for the Go notes (1 to %d)", maxGoroutines))
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if err := cli.PositiveDuration("interval", *interval); err != nil {
 		return err
 	}
+	if err := cli.DurationAtMost("interval", *interval, maxInterval); err != nil {
+		return err
+	}
 	if err := cli.Positive("goroutines", *goroutines); err != nil {
 		return err
 	}
-	if *goroutines > maxGoroutines {
-		return cli.Usagef("-goroutines must be at most %d, got %d", maxGoroutines, *goroutines)
+	if err := cli.AtMost("goroutines", *goroutines, maxGoroutines); err != nil {
+		return err
 	}
 
 	if err := mainThread(ctx, stdout, *interval); err != nil {

@@ -156,6 +156,8 @@ func TestBadInputExits2(t *testing.T) {
 	}{
 		{[]string{"-interval", "0"}, "-interval must be above zero, got 0s"},
 		{[]string{"-interval", "-1s"}, "-interval must be above zero, got -1s"},
+		{[]string{"-interval", "61s"}, "-interval must be at most 1m0s, got 1m1s"},
+		{[]string{"-goroutines", "9223372036854775807"}, "-goroutines must be at most 1000000, got 9223372036854775807"},
 		{[]string{"-interval", "soon"}, `05-threads: invalid value "soon" for flag -interval: parse error`},
 		{[]string{"-goroutines", "0"}, "-goroutines must be at least 1, got 0"},
 		{[]string{"-goroutines", "-5"}, "-goroutines must be at least 1, got -5"},

@@ -54,6 +54,24 @@ func Positive(name string, n int) error {
 	return nil
 }
 
+// AtMost checks the upper bound of a count flag. Every count a lesson takes
+// has one, chosen so that a 2-core machine survives it, and its -h text
+// says what it is.
+func AtMost(name string, n, limit int) error {
+	if n > limit {
+		return Usagef("-%s must be at most %d, got %d", name, limit, n)
+	}
+	return nil
+}
+
+// DurationAtMost checks the upper bound of a duration flag.
+func DurationAtMost(name string, d, limit time.Duration) error {
+	if d > limit {
+		return Usagef("-%s must be at most %v, got %v", name, limit, d)
+	}
+	return nil
+}
+
 // NonNegative checks that a duration flag is not negative.
 func NonNegative(name string, d time.Duration) error {
 	if d < 0 {

@@ -11,9 +11,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"multitask/internal/child"
 )
 
 func TestMain(m *testing.M) {
+	child.Serve()
 	goleak.VerifyTestMain(m)
 }
 
@@ -72,6 +75,10 @@ func TestChecks(t *testing.T) {
 	assert.EqualError(t, NonNegative("max-sleep", -time.Second), "-max-sleep must not be negative, got -1s")
 	assert.NoError(t, PositiveDuration("interval", time.Millisecond))
 	assert.EqualError(t, PositiveDuration("interval", 0), "-interval must be above zero, got 0s")
+	assert.NoError(t, AtMost("tasks", 10, 10))
+	assert.EqualError(t, AtMost("tasks", 11, 10), "-tasks must be at most 10, got 11")
+	assert.NoError(t, DurationAtMost("sleep", time.Hour, time.Hour))
+	assert.EqualError(t, DurationAtMost("sleep", time.Hour+1, time.Hour), "-sleep must be at most 1h0m0s, got 1h0m0.000000001s")
 }
 
 func TestExitCode(t *testing.T) {
