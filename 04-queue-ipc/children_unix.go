@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -37,26 +38,51 @@ func writerProcess(args []string) error {
 	if c.crash {
 		put = crashingPut(put)
 	}
-	return writeValues(os.Stdout, os.Getpid(), put, func() { time.Sleep(randomPause(c.maxPause)) })
+	// A held writer waits after its first value instead of pausing.
+	pause := func() { time.Sleep(randomPause(c.maxPause)) }
+	if c.hold {
+		pause = waitForStdinEnd
+	}
+	return writeValues(os.Stdout, os.Getpid(), put, pause)
 }
 
 // readerProcess is the reader child. Descriptor 3 is the read end of the
-// queue, descriptor 4 the report pipe.
+// queue, descriptor 4 the report pipe, and descriptor 5 the pipe on which
+// it reports each value it receives, one JSON line each.
 func readerProcess(args []string) error {
 	c, err := setUp(roleReader, args)
 	if err != nil {
 		return err
 	}
-	// No deferred Close: a deferred call would run while a panic unwinds,
-	// and the writer would get EPIPE while this process is still alive. Left
-	// to the kernel, the read end closes only once the process has exited,
-	// so when the writer sees EPIPE the reader's exit status is already
-	// there for the parent to report.
-	get := streamGet(c.queue)
+	received, err := extraPipe(2, "received")
+	if err != nil {
+		return err
+	}
+	// The queue has no deferred Close: a deferred call would run while a
+	// panic unwinds, and the writer would get EPIPE while this process is
+	// still alive. Left to the kernel, the read end closes only once the
+	// process has exited, so when the writer sees EPIPE the reader's exit
+	// status is already there for the parent to report.
+	get := reportingGet(streamGet(c.queue), streamPut(received))
 	if c.crash {
 		get = crashingGet(get)
 	}
+	// A held reader waits before it asks for its first value.
+	if c.hold {
+		held := get
+		get = func() (string, error) {
+			waitForStdinEnd()
+			return held()
+		}
+	}
 	return readValues(os.Stdout, os.Getpid(), get)
+}
+
+// waitForStdinEnd is where a child told to -hold waits: until the parent
+// closes the other end of its stdin (see config.hold). After that it
+// returns at once.
+func waitForStdinEnd() {
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 // childSetup is what a child gets from its parent: arguments and pipes.
@@ -64,6 +90,7 @@ type childSetup struct {
 	queue    *os.File // this child's end of the queue
 	maxPause time.Duration
 	crash    bool
+	hold     bool // tests only: wait at a known point (see config.hold)
 }
 
 // setUp parses the arguments the parent passed, sends the report on
@@ -74,6 +101,7 @@ func setUp(role string, args []string) (childSetup, error) {
 	fs := flag.NewFlagSet(role, flag.ContinueOnError)
 	fs.DurationVar(&c.maxPause, "max-pause", 0, "")
 	fs.BoolVar(&c.crash, "crash", false, "")
+	fs.BoolVar(&c.hold, "hold", false, "")
 	if err := cli.Parse(fs, args); err != nil {
 		return c, err
 	}

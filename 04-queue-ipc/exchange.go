@@ -14,8 +14,7 @@ import (
 // values are what the writer puts into the queue, in this order.
 var values = []string{"A", "B", "C"}
 
-// The tutorial's lines about values, shared by the code that prints them and
-// the tally that reads them back.
+// The tutorial's lines about values. The tally reads the "Put" lines back.
 const (
 	putFormat = "Put %s to queue..."
 	getFormat = "Get %s from queue."
@@ -103,14 +102,32 @@ func crashingGet(get func() (string, error)) func() (string, error) {
 	}
 }
 
+// reportingGet wraps get so that each value received is passed to report
+// before the reader prints it. Which values were lost is decided from these
+// reports, not from the printed lines: those are the tutorial's output, and
+// a reader may be stopped between receiving a value and printing it.
+func reportingGet(get func() (string, error), report func(string) error) func() (string, error) {
+	return func() (string, error) {
+		v, err := get()
+		if err != nil {
+			return v, err
+		}
+		if err := report(v); err != nil {
+			return "", fmt.Errorf("report %s received: %w", v, err)
+		}
+		return v, nil
+	}
+}
+
 // tally passes the tutorial's lines on to w and keeps, on the way, the
-// values the writer announced and those the reader got, so that a value
-// that never arrived is named instead of silently missing.
+// values the writer announced, so that a value that never arrived is named
+// instead of silently missing. What the reader got is not read from its
+// lines: the caller sets got from the reader's own reports (reportingGet).
 type tally struct {
 	w       io.Writer
 	partial []byte
-	put     []string
-	got     []string
+	put     []string // from the writer's "Put" lines
+	got     []string // what the reader reported it received
 }
 
 func (t *tally) Write(p []byte) (int, error) {
@@ -122,9 +139,6 @@ func (t *tally) Write(p []byte) (int, error) {
 		}
 		if v, ok := match(putFormat, string(line)); ok {
 			t.put = append(t.put, v)
-		}
-		if v, ok := match(getFormat, string(line)); ok {
-			t.got = append(t.got, v)
 		}
 		t.partial = rest
 	}

@@ -68,6 +68,13 @@ func runGoroutines(ctx context.Context, stdout io.Writer, cfg config) error {
 			return "", errStopped
 		}
 	}
+	// The reader reports what it receives as process mode's reader does;
+	// here the report is a slice, read only after the reader has returned.
+	var received []string
+	get = reportingGet(get, func(v string) error {
+		received = append(received, v)
+		return nil
+	})
 	if cfg.crash == roleWriter {
 		put = crashingPut(put)
 	}
@@ -101,6 +108,7 @@ func runGoroutines(ctx context.Context, stdout io.Writer, cfg config) error {
 		stopReader()
 	}
 	wg.Wait()
+	lines.got = received
 	stopped := cfg.terminate && errors.Is(readErr, errStopped)
 	if stopped {
 		readErr = nil

@@ -39,12 +39,18 @@ func main() {
 	cli.Exit(err)
 }
 
-// config is what the flags choose.
+// config is what the flags choose, and hold, which only tests set.
 type config struct {
 	mode      string
 	maxPause  time.Duration
 	terminate bool
 	crash     string // "", "writer" or "reader"
+	// hold ("", "writer" or "reader") stops one child of process mode at a
+	// known point, so that a test can see what timing otherwise decides.
+	// The writer waits after its first value until the parent has seen the
+	// reader exit: use it with -crash reader. The reader waits before its
+	// first value until it is terminated: use it with -terminate.
+	hold string
 }
 
 // Modes and crash targets the flags accept.

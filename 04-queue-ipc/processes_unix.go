@@ -23,7 +23,7 @@ const defaultMode = modeProcess
 // runProcesses runs the tutorial's exchange between two real child
 // processes, both this binary re-run through internal/child.
 //
-// The parent makes three pipes and hands each child the ends it needs:
+// The parent makes four pipes and hands each child the ends it needs:
 //   - queue: the writer gets the write end, the reader the read end. This is
 //     the Queue of the tutorial.
 //   - out: both children's stdout. Each line is one write(2) of less than
@@ -34,6 +34,9 @@ const defaultMode = modeProcess
 //     single writer and no lock is needed.
 //   - report: each child writes one JSON line with its PID and its parent's
 //     PID, so the parent can show that they are three distinct processes.
+//   - received: the reader writes one JSON line for each value it receives,
+//     so the parent knows which values were lost without reading them back
+//     from the tutorial's lines.
 func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
 	// The parent's copies of the pipe ends are closed as soon as it is done
 	// with them; this catches any left on an early return. A second Close of
@@ -61,12 +64,31 @@ func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
 	if err != nil {
 		return fmt.Errorf("make the report pipe: %w", err)
 	}
+	receivedR, receivedW, err := pipe()
+	if err != nil {
+		return fmt.Errorf("make the received pipe: %w", err)
+	}
+	// A held child (tests only, see config.hold) waits until its stdin ends,
+	// that is until the parent closes holdW: for the writer once the reader
+	// has been waited for, for the reader only when run returns.
+	stdin := map[string]*os.File{}
+	releaseWriter := func() {}
+	if cfg.hold != "" {
+		holdR, holdW, err := pipe()
+		if err != nil {
+			return fmt.Errorf("make the hold pipe: %w", err)
+		}
+		stdin[cfg.hold] = holdR
+		if cfg.hold == roleWriter {
+			releaseWriter = func() { holdW.Close() }
+		}
+	}
 
-	writer, err := startChild(ctx, roleWriter, cfg, queueW, outW, reportW)
+	writer, err := startChild(ctx, roleWriter, cfg, stdin[roleWriter], outW, queueW, reportW)
 	if err != nil {
 		return err
 	}
-	reader, err := startChild(ctx, roleReader, cfg, queueR, outW, reportW)
+	reader, err := startChild(ctx, roleReader, cfg, stdin[roleReader], outW, queueR, reportW, receivedW)
 	if err != nil {
 		writer.kill()
 		return err
@@ -84,6 +106,7 @@ func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
 	}
 	outW.Close()
 	reportW.Close()
+	receivedW.Close()
 
 	// The copy ends at end of stream, which comes once both children have
 	// exited, since nobody else holds the write end of out.
@@ -99,13 +122,26 @@ func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
 		copied <- err
 	}()
 
-	// As in the tutorial: wait for the writer, then stop the reader.
+	// The reader is waited for on a goroutine of its own, so that the parent
+	// learns when it is gone while it still waits for the writer. Only once
+	// the reader has been waited for is its end of the queue surely closed,
+	// and a held writer is let go.
+	readDone := make(chan error, 1)
+	go func() {
+		err := reader.wait()
+		releaseWriter()
+		readDone <- err
+	}()
+
+	// As in the tutorial: wait for the writer, then stop the reader. A
+	// reader already waited for is not signalled (os.ErrProcessDone); one
+	// that exited by itself is reported by its own exit status either way.
 	writeErr := writer.wait()
 	terminated := false
 	if cfg.terminate {
 		terminated = reader.terminate()
 	}
-	readErr := reader.wait()
+	readErr := <-readDone
 	// SIGTERM is the expected end of the reader only if it had nothing to
 	// say on stderr. A reader that was already crashing (the signal may land
 	// while it prints its panic) is still reported as failed.
@@ -117,6 +153,9 @@ func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
 	queueW.Close()
 	copyErr := <-copied
 
+	// Both children have exited, so both reports are whole; the few lines
+	// in each fit in the pipe's buffer and never held a child up.
+	lines.got = readReceived(receivedR)
 	printProcessNotes(stdout, cfg, writer, reader, writeErr, readErr, terminated, readReports(reportR))
 	printf(stdout, "%s", lines.note())
 	if writeErr == nil && readErr == nil && copyErr == nil {
@@ -162,21 +201,28 @@ type childProc struct {
 	stderr bytes.Buffer
 }
 
-// startChild starts role with its end of the queue as descriptor 3 and the
-// report pipe as descriptor 4.
-func startChild(ctx context.Context, role string, cfg config, queueEnd, out, report *os.File) (*childProc, error) {
+// startChild starts role with its pipe ends as descriptors 3, 4, …: its end
+// of the queue, the report pipe, and for the reader the received pipe. A
+// nil stdin is /dev/null.
+func startChild(ctx context.Context, role string, cfg config, stdin, out *os.File, extra ...*os.File) (*childProc, error) {
 	args := []string{"-max-pause", cfg.maxPause.String()}
 	if cfg.crash == role {
 		args = append(args, "-crash")
+	}
+	if cfg.hold == role {
+		args = append(args, "-hold")
 	}
 	cmd, err := child.Command(ctx, role, args...)
 	if err != nil {
 		return nil, err
 	}
 	c := &childProc{role: role, cmd: cmd}
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
 	cmd.Stdout = out
 	cmd.Stderr = &c.stderr
-	cmd.ExtraFiles = []*os.File{queueEnd, report}
+	cmd.ExtraFiles = extra
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the %s process: %w", role, err)
 	}
@@ -266,5 +312,19 @@ func readReports(r io.Reader) map[string]int {
 			return ppids
 		}
 		ppids[rep.Role] = rep.PPID
+	}
+}
+
+// readReceived reads the values the reader reported it received, up to the
+// end of the stream. A reader that was stopped reported only some of them.
+func readReceived(r io.Reader) []string {
+	get := streamGet(r)
+	var got []string
+	for {
+		v, err := get()
+		if err != nil {
+			return got
+		}
+		got = append(got, v)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -29,7 +30,19 @@ var (
 	threeProcesses = regexp.MustCompile(`^three processes: parent (\d+), writer (\d+), reader (\d+)$`)
 	writerNote     = regexp.MustCompile(`^writer (\d+) \(its parent: (\d+|not reported)\): (.*)$`)
 	readerNote     = regexp.MustCompile(`^reader (\d+) \(its parent: (\d+|not reported)\): (.*)$`)
+	valuesNote     = regexp.MustCompile(`^values: the writer announced (.+); the reader got (.+?)(?:; never got: (.+))?$`)
 )
+
+// received returns the values the notes say the reader got: those it
+// reported on its own pipe, not those it printed.
+func (tr transcript) received(t *testing.T) []string {
+	t.Helper()
+	got := tr.note(t, valuesNote)[2]
+	if got == "nothing" {
+		return nil
+	}
+	return strings.Split(got, ", ")
+}
 
 // pids checks the PIDs a process-mode run printed: the parent is this test
 // process, the writer and the reader are two other processes, each prints
@@ -63,9 +76,26 @@ func (tr transcript) pids(t *testing.T) (writer, reader int) {
 // hanging until go test's own timeout.
 func runProcessMode(t *testing.T, out *bytes.Buffer, args []string) error {
 	t.Helper()
+	return endsByItself(t, out, func(ctx context.Context) error { return run(ctx, out, args) })
+}
+
+// runHeld is runProcessMode with one child held at a known point (see
+// config.hold), which no flag can ask for.
+func runHeld(t *testing.T, out *bytes.Buffer, hold string, args ...string) error {
+	t.Helper()
+	cfg, err := parseFlags(io.Discard, args)
+	require.NoError(t, err)
+	cfg.hold = hold
+	return endsByItself(t, out, func(ctx context.Context) error { return runProcesses(ctx, out, cfg) })
+}
+
+// endsByItself runs f with a deadline and fails the test if f ended only
+// because the deadline passed.
+func endsByItself(t *testing.T, out *bytes.Buffer, f func(context.Context) error) error {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	err := run(ctx, out, args)
+	err := f(ctx)
 	require.NoError(t, ctx.Err(), "run did not end by itself; output so far:\n%s", out)
 	return err
 }
@@ -110,8 +140,8 @@ func TestProcessModeWithoutPausesLosesNothing(t *testing.T) {
 // With -terminate the parent keeps its write end of the queue open, so the
 // reader could never see end of stream: only the SIGTERM ends it. Without
 // pauses it may be terminated before it got every value (the risk the
-// README explains), but what it got is in order, and nothing is left
-// running.
+// README explains), but what it got is in order, it printed no value it had
+// not reported, and nothing is left running.
 func TestProcessModeTerminateEndsTheReaderAndLeaksNothing(t *testing.T) {
 	for _, maxPause := range []string{"0", "20ms"} {
 		t.Run("max-pause "+maxPause, func(t *testing.T) {
@@ -119,15 +149,17 @@ func TestProcessModeTerminateEndsTheReaderAndLeaksNothing(t *testing.T) {
 			err := runProcessMode(t, &out, []string{"-terminate", "-max-pause", maxPause})
 			tr := parse(t, out.String())
 			assert.Equal(t, values, tr.puts)
-			assertPrefix(t, values, tr.gets)
-			if len(tr.gets) == len(values) {
+			got := tr.received(t)
+			assertPrefix(t, values, got)
+			assertPrefix(t, got, tr.gets)
+			if len(got) == len(values) {
 				require.NoError(t, err)
 			} else {
 				// Lost values are named and fail the run; Python loses them
 				// without a word.
 				require.Error(t, err)
 				assert.Equal(t, 1, cli.ExitCode(err))
-				lost := strings.Join(values[len(tr.gets):], ", ")
+				lost := strings.Join(values[len(got):], ", ")
 				assert.Contains(t, err.Error(), "the reader was stopped before it got "+lost)
 				tr.note(t, regexp.MustCompile(`; never got: `+lost+`$`))
 			}
@@ -137,6 +169,26 @@ func TestProcessModeTerminateEndsTheReaderAndLeaksNothing(t *testing.T) {
 			assertGone(t, writer, reader)
 		})
 	}
+}
+
+// With -terminate, the values still in the pipe when the reader is killed
+// are lost: the parent names them and the run exits 1. The reader is held
+// before its first value until the parent terminates it, so it surely got
+// none.
+func TestProcessModeTerminateNamesTheLostValues(t *testing.T) {
+	var out bytes.Buffer
+	err := runHeld(t, &out, roleReader, "-terminate", "-max-pause", "0")
+	tr := parse(t, out.String())
+	assert.Equal(t, values, tr.puts)
+	assert.Empty(t, tr.gets)
+	require.Error(t, err)
+	assert.Equal(t, 1, cli.ExitCode(err))
+	assert.EqualError(t, err, "the reader was stopped before it got A, B, C: 3 of 3 values were lost")
+	assert.Equal(t, "put its values and exited, exit status 0", tr.note(t, writerNote)[3])
+	assert.Equal(t, "terminated by the parent after the writer exited (signal: terminated)", tr.note(t, readerNote)[3])
+	tr.note(t, regexp.MustCompile(`^values: the writer announced A, B, C; the reader got nothing; never got: A, B, C$`))
+	writer, reader := tr.pids(t)
+	assertGone(t, writer, reader)
 }
 
 // assertPrefix checks that the values a terminated reader got are the
@@ -220,19 +272,31 @@ func TestProcessModeWriterCrashIsReported(t *testing.T) {
 
 // A reader that crashes after A: the parent names it and its exit status.
 // The writer does not hang: once the reader is gone nobody holds the read
-// end (the parent closed its copy), so a later write fails with EPIPE.
-// Whether the writer still had a value to write by then depends on timing,
-// so the writer may also have finished cleanly.
-func TestProcessModeReaderCrashIsReportedAndTheWriterDoesNotHang(t *testing.T) {
-	var out bytes.Buffer
-	err := runProcessMode(t, &out, []string{"-crash", "reader", "-max-pause", "10ms"})
-	tr := parse(t, out.String())
-	writer, reader := tr.pids(t)
-	assertPanicReported(t, err, roleReader, reader, "getting A")
-	assert.Equal(t, []string{"A"}, tr.gets)
-	assert.Equal(t, "failed, exit status 2", tr.note(t, readerNote)[3])
-	assertWriterEndedOrGotEPIPE(t, tr, err)
-	assertGone(t, writer, reader)
+// end, because the parent closed its copy, so the writer's next write fails
+// with EPIPE; with -terminate too, where the parent keeps only its write
+// end. The writer is held after A until the parent has waited for the
+// reader, so B surely goes to a pipe that nobody reads.
+func TestProcessModeWriterGetsEPIPEOnceTheReaderIsGone(t *testing.T) {
+	for _, terminate := range []bool{false, true} {
+		t.Run("terminate="+strconv.FormatBool(terminate), func(t *testing.T) {
+			args := []string{"-crash", "reader", "-max-pause", "0"}
+			if terminate {
+				args = append(args, "-terminate")
+			}
+			var out bytes.Buffer
+			err := runHeld(t, &out, roleWriter, args...)
+			tr := parse(t, out.String())
+			writer, reader := tr.pids(t)
+			assertPanicReported(t, err, roleReader, reader, "getting A")
+			assert.Equal(t, []string{"A"}, tr.gets)
+			assert.Equal(t, "failed, exit status 2", tr.note(t, readerNote)[3], "the reader crashed before the writer exited")
+			assert.Equal(t, "failed, exit status 1", tr.note(t, writerNote)[3])
+			assert.Equal(t, "child writer (pid "+strconv.Itoa(writer)+"): put B: write queue: broken pipe",
+				childFailure(t, err, roleWriter).stderr)
+			tr.note(t, regexp.MustCompile(`^values: the writer announced A, B; the reader got A; never got: B$`))
+			assertGone(t, writer, reader)
+		})
+	}
 }
 
 // With -terminate a crashing reader shows the risk of terminate(): the
