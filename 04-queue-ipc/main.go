@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 
 	"multitask/internal/child"
@@ -33,7 +32,7 @@ import (
 
 func main() {
 	child.Serve()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.NotifyContext(context.Background())
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	cli.Exit(err)
@@ -61,6 +60,10 @@ const (
 	roleReader    = "reader"
 )
 
+// maxMaxPause bounds the writer's pause (the tutorial's is below a second),
+// so that a mistyped value cannot keep the lesson waiting for days.
+const maxMaxPause = time.Hour
+
 // run parses the flags and runs the exchange in the chosen mode: the
 // tutorial's lines first, then the Go notes.
 func run(ctx context.Context, stdout io.Writer, args []string) error {
@@ -81,7 +84,7 @@ func parseFlags(stdout io.Writer, args []string) (config, error) {
 	fs.StringVar(&cfg.mode, "mode", defaultMode,
 		"process: a writer and a reader process joined by a pipe (Unix only); goroutine: two goroutines and a channel")
 	fs.DurationVar(&cfg.maxPause, "max-pause", time.Second,
-		"the writer pauses a random time below this after each value (0: no pause)")
+		fmt.Sprintf("the writer pauses a random time below this after each value (0: no pause; at most %v)", maxMaxPause))
 	fs.BoolVar(&cfg.terminate, "terminate", false,
 		"stop the reader as the tutorial does, by terminating it, instead of letting it end at end of stream")
 	fs.StringVar(&cfg.crash, "crash", "",
@@ -93,6 +96,9 @@ func parseFlags(stdout io.Writer, args []string) (config, error) {
 		return config{}, cli.Usagef("-mode must be %s or %s, got %q", modeProcess, modeGoroutine, cfg.mode)
 	}
 	if err := cli.NonNegative("max-pause", cfg.maxPause); err != nil {
+		return config{}, err
+	}
+	if err := cli.DurationAtMost("max-pause", cfg.maxPause, maxMaxPause); err != nil {
 		return config{}, err
 	}
 	if cfg.crash != "" && cfg.crash != roleWriter && cfg.crash != roleReader {

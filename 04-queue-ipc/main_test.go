@@ -122,6 +122,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-mode", "thread"}, `-mode must be process or goroutine, got "thread"`},
 		{[]string{"-mode", ""}, `-mode must be process or goroutine, got ""`},
 		{[]string{"-max-pause", "-1s"}, "-max-pause must not be negative, got -1s"},
+		{[]string{"-max-pause", "61m"}, "-max-pause must be at most 1h0m0s, got 1h1m0s"},
 		{[]string{"-max-pause", "soon"}, `invalid value "soon" for flag -max-pause`},
 		{[]string{"-max-pause", "5"}, `invalid value "5" for flag -max-pause`},
 		{[]string{"-crash", "parent"}, `-crash must be writer or reader, got "parent"`},
