@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"regexp"
@@ -75,6 +76,22 @@ func (w *watch) waitFor(t *testing.T, re string) []string {
 	}
 }
 
+// receive returns the next value from ch, or fails the test after d saying
+// what did not happen.
+func receive[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("after %v: %s", d, what)
+		var zero T
+		return zero
+	}
+}
+
 // background runs the command args in a goroutine, as a user would in a
 // terminal of their own.
 type background struct {
@@ -84,18 +101,26 @@ type background struct {
 
 func start(t *testing.T, args ...string) *background {
 	t.Helper()
+	return startCtx(t.Context(), args...)
+}
+
+// startCtx is start with a context of the test's own, to interrupt the
+// command as Ctrl-C would.
+func startCtx(ctx context.Context, args ...string) *background {
 	b := &background{out: newWatch(), done: make(chan error, 1)}
-	go func() { b.done <- run(t.Context(), b.out, args) }()
+	go func() { b.done <- run(ctx, b.out, args) }()
 	return b
 }
 
 // wait returns what the command returned.
 func (b *background) wait(t *testing.T) error {
 	t.Helper()
+	timer := time.NewTimer(30 * time.Second)
+	defer timer.Stop()
 	select {
 	case err := <-b.done:
 		return err
-	case <-time.After(30 * time.Second):
+	case <-timer.C:
 		t.Fatalf("still running after 30s; output so far:\n%s", b.out.String())
 		return nil
 	}
@@ -112,27 +137,44 @@ func startMaster(t *testing.T, args ...string) (*background, string) {
 
 // workerProcess is a worker command running as a child process.
 type workerProcess struct {
-	cmd *exec.Cmd
-	out *watch
+	cmd    *exec.Cmd
+	out    *watch
+	exited chan error // what cmd.Wait returned, once the process has exited
 }
 
 // startWorkerProcess starts a worker process for the master at addr, with
-// the test key in its environment.
+// the test key in its environment. One that is still running when the test
+// ends is killed.
 func startWorkerProcess(t *testing.T, addr string, args ...string) *workerProcess {
 	t.Helper()
 	cmd, err := child.Command(t.Context(), "worker", append([]string{"-addr", addr}, args...)...)
 	require.NoError(t, err)
 	cmd.Env = append(os.Environ(), keyEnv+"="+testKey)
-	w := &workerProcess{cmd: cmd, out: newWatch()}
+	w := &workerProcess{cmd: cmd, out: newWatch(), exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = w.out, w.out
 	require.NoError(t, cmd.Start())
+	go func() { w.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+		_ = cmd.Process.Kill() // an error only says it has exited already
+		receive(t, w.exited, 10*time.Second, "a killed worker process did not exit")
 	})
 	return w
+}
+
+// wait returns how the process exited. The exit is kept for the cleanup,
+// which waits for it again.
+func (w *workerProcess) wait(t *testing.T) error {
+	t.Helper()
+	timer := time.NewTimer(30 * time.Second)
+	defer timer.Stop()
+	select {
+	case err := <-w.exited:
+		w.exited <- err
+		return err
+	case <-timer.C:
+		t.Fatalf("the worker process is still running after 30s; output so far:\n%s", w.out.String())
+		return nil
+	}
 }
 
 var (

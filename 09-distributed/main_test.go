@@ -25,14 +25,14 @@ import (
 )
 
 func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"-sleep", "20ms"})
-	require.NoError(t, err, out.String())
+	demo := start(t, "-sleep", "20ms")
+	require.NoError(t, demo.wait(t), demo.out.String())
+	out := demo.out.String()
 
 	who := regexp.MustCompile(`^(master|worker \d) +\| (.*)$`)
 	said := map[string][]string{}
 	var notes []string
-	for _, line := range lines(out.String()) {
+	for _, line := range lines(out) {
 		if m := who.FindStringSubmatch(line); m != nil {
 			said[m[1]] = append(said[m[1]], m[2])
 		} else {
@@ -56,12 +56,12 @@ func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
 	assert.Equal(t, goNotes, notes[0])
 	pids := map[string]bool{fmt.Sprint(os.Getpid()): true}
 	for _, w := range []string{"worker 1", "worker 2"} {
-		m := regexp.MustCompile(`(?m)^` + w + `: pid (\d+), exit status 0$`).FindStringSubmatch(out.String())
+		m := regexp.MustCompile(`(?m)^` + w + `: pid (\d+), exit status 0$`).FindStringSubmatch(out)
 		require.NotNil(t, m, "%s exited cleanly", w)
 		assert.False(t, pids[m[1]], "%s is a process of its own", w)
 		pids[m[1]] = true
 	}
-	assert.Contains(t, out.String(), "10 tasks put, 10 results kept; 0 tasks put back")
+	assert.Contains(t, out, "10 tasks put, 10 results kept; 0 tasks put back")
 }
 
 func TestMasterAndWorkersStartedByHand(t *testing.T) {
@@ -103,7 +103,7 @@ func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
 	taken := victim.out.waitFor(t, `run task (\d+) \*`)[1]
 	survivor := startWorkerProcess(t, addr, "-sleep", "0", "-idle", "20s")
 	require.NoError(t, victim.cmd.Process.Kill())
-	err := victim.cmd.Wait()
+	err := victim.wait(t)
 	exitErr, ok := errors.AsType[*exec.ExitError](err)
 	require.True(t, ok, "got %v", err)
 	if runtime.GOOS != "windows" {
@@ -111,7 +111,7 @@ func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
 	}
 
 	require.NoError(t, m.wait(t), m.out.String())
-	require.NoError(t, survivor.cmd.Wait(), survivor.out.String())
+	require.NoError(t, survivor.wait(t), survivor.out.String())
 
 	out := lines(m.out.String())
 	checkMasterOutput(t, out, tasks)
@@ -123,9 +123,9 @@ func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
 
 func TestWrongKeyIsRefusedAndTheMasterKeepsServing(t *testing.T) {
 	m, addr := startMaster(t, "-tasks", "3")
-	var out bytes.Buffer
-	err := run(t.Context(), &out, []string{"worker", "-addr", addr, "-authkey", "not the key", "-sleep", "0"})
-	require.Error(t, err)
+	bad := start(t, "worker", "-addr", addr, "-authkey", "not the key", "-sleep", "0")
+	err := bad.wait(t)
+	require.Error(t, err, "a worker with the wrong key was let in:\n%s", bad.out.String())
 	assert.Equal(t, "connect to "+addr+": authentication failed: the master refused our key", err.Error())
 	assert.Equal(t, 1, cli.ExitCode(err))
 	m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: wrong key`)
@@ -162,12 +162,8 @@ func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
 	// A worker takes a task and hangs on it, keeping its connection open.
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	hung := newWatch()
-	hungDone := make(chan error, 1)
-	go func() {
-		hungDone <- run(ctx, hung, []string{"worker", "-addr", addr, "-authkey", testKey, "-sleep", "1h"})
-	}()
-	hung.waitFor(t, `run task \d+`)
+	hung := startCtx(ctx, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "1h")
+	hung.out.waitFor(t, `run task \d+`)
 
 	err := m.wait(t)
 	require.Error(t, err)
@@ -175,11 +171,13 @@ func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
 	assert.Equal(t, 1, cli.ExitCode(err))
 	assert.NotContains(t, m.out.String(), "master exit.")
 
-	_, err = net.Dial("tcp", addr)
-	assert.Error(t, err, "the listener is closed")
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if !assert.Error(t, err, "the listener is closed") {
+		c.Close()
+	}
 
 	cancel()
-	werr := <-hungDone
+	werr := hung.wait(t)
 	assert.ErrorIs(t, werr, context.Canceled)
 	assert.Contains(t, werr.Error(), "stopped during task")
 }

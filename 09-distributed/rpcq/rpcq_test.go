@@ -27,6 +27,47 @@ func TestMain(m *testing.M) {
 
 var testKey = []byte("rpcq test key")
 
+// guard bounds every wait of these tests for something that should happen
+// at once over loopback: long enough for a loaded machine, short enough to
+// fail with a message well before go test's own timeout.
+const guard = 10 * time.Second
+
+// receive returns the next value from ch, or fails the test saying what did
+// not happen within guard.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	timer := time.NewTimer(guard)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("after %v: %s", guard, what)
+		var zero T
+		return zero
+	}
+}
+
+// waitGroup waits for wg, or fails the test saying what did not happen
+// within guard.
+func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	receive(t, done, what)
+}
+
+// dialCtx bounds a Dial, so that one whose handshake deadline is broken
+// fails the test instead of hanging it.
+func dialCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), guard)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // logged collects a server's and a hub's log lines.
 type logged struct {
 	mu    sync.Mutex
@@ -82,7 +123,12 @@ func (m *master) put(t *testing.T, n int) {
 
 func dial(t *testing.T, m *master) *Client {
 	t.Helper()
-	c, err := Dial(t.Context(), m.addr(), testKey, Options{})
+	return dialWith(t, m, Options{})
+}
+
+func dialWith(t *testing.T, m *master, opts Options) *Client {
+	t.Helper()
+	c, err := Dial(dialCtx(t), m.addr(), testKey, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -91,9 +137,9 @@ func dial(t *testing.T, m *master) *Client {
 // take gets a task that the test knows is there.
 func take(t *testing.T, c *Client) taskq.Task {
 	t.Helper()
-	task, ok, err := c.GetTask(t.Context(), time.Minute)
+	task, ok, err := c.GetTask(t.Context(), guard)
 	require.NoError(t, err)
-	require.True(t, ok, "no task within a minute")
+	require.True(t, ok, "no task within %v", guard)
 	return task
 }
 
@@ -132,7 +178,7 @@ func TestWorkersAnswerEveryTaskOnce(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(r.TaskID*r.TaskID), r.Text)
 	}
 	m.close(t)
-	wg.Wait()
+	waitGroup(t, &wg, "the workers did not end after the master closed")
 	st := m.hub.Stats()
 	assert.Equal(t, taskq.Stats{Tasks: n, Results: n, Sessions: 3}, st)
 }
@@ -140,7 +186,7 @@ func TestWorkersAnswerEveryTaskOnce(t *testing.T) {
 func TestWrongKeyIsRefusedAndOthersAreServed(t *testing.T) {
 	m := startMaster(t, Options{})
 	m.put(t, 1)
-	_, err := Dial(t.Context(), m.addr(), []byte("wrong"), Options{})
+	_, err := Dial(dialCtx(t), m.addr(), []byte("wrong"), Options{})
 	require.ErrorIs(t, err, wire.ErrAuth)
 	assert.EqualError(t, err, "authentication failed: the master refused our key")
 
@@ -219,9 +265,9 @@ func TestOversizedFrameDropsOnlyThatWorker(t *testing.T) {
 
 	require.NoError(t, good.PutResult(t.Context(), taskq.Result{TaskID: task.ID, Text: "1"}))
 	require.NoError(t, good.Close(), "the good worker hands its result in")
-	r, ok, err := m.hub.GetResult(t.Context(), 10*time.Second)
+	r, ok, err := m.hub.GetResult(t.Context(), guard)
 	require.NoError(t, err)
-	require.True(t, ok)
+	require.True(t, ok, "the good worker's result did not arrive within %v", guard)
 	assert.Equal(t, task.ID, r.TaskID)
 	m.close(t)
 	assert.Regexp(t, `dropped connection #2: bad frame: 2147483647 bytes announced, over the 1048576-byte limit`, m.log.text())
@@ -264,8 +310,8 @@ func TestResultForUnknownTaskIsRefused(t *testing.T) {
 	m.put(t, 1)
 	c := dial(t, m)
 	require.NoError(t, c.PutResult(t.Context(), taskq.Result{TaskID: 999, Text: "made up"}))
-	_, _, err := c.GetTask(t.Context(), time.Minute)
-	assert.EqualError(t, err, "the master refused: result for unknown task 999")
+	_, _, err := c.GetTask(t.Context(), guard)
+	require.EqualError(t, err, "the master refused: result for unknown task 999")
 
 	assert.Equal(t, uint64(1), take(t, c).ID, "the connection stays usable")
 	require.NoError(t, c.Close())
@@ -291,21 +337,64 @@ func TestTasksOfAVanishedWorkerArePutBack(t *testing.T) {
 	assert.Contains(t, m.log.text(), "connection #1 closed without answering task 1 (n=1); put back in the queue")
 }
 
+func TestAVanishedWorkersWaitingRequestIsReleased(t *testing.T) {
+	// A worker's request may wait at the master for up to maxWait for a
+	// task. The rpc package lets a connection go only once its calls in
+	// flight have returned, so when the worker vanishes during such a wait
+	// the master must end the wait itself; until it does, the tasks leased
+	// to the worker are out of everyone's reach.
+	m := startMaster(t, Options{})
+	m.put(t, 2)
+	// One task per request, so that the worker holds exactly tasks 1 and 2.
+	gone := dialWith(t, m, Options{MaxBatch: 1})
+	answered, held := take(t, gone), take(t, gone)
+	other := dial(t, m)
+
+	// The worker hands in task 1 and waits for another; the master sees
+	// the result, so the request is in flight.
+	var reply ExchangeReply
+	call := gone.rpc.Go(serviceName+".Exchange", ExchangeArgs{
+		Results: []taskq.Result{{TaskID: answered.ID, Text: "1"}},
+		Want:    1,
+		Wait:    time.Hour,
+	}, &reply, make(chan *rpc.Call, 1))
+	r, ok, err := m.hub.GetResult(t.Context(), guard)
+	require.NoError(t, err)
+	require.True(t, ok, "the waiting request did not reach the master within %v", guard)
+	require.Equal(t, answered.ID, r.TaskID)
+
+	// Its process dies: the connection closes under the waiting request.
+	require.NoError(t, gone.codec.conn.Close())
+	receive(t, call.Done, "the vanished worker's own call did not end when its connection closed")
+
+	again, ok, err := other.GetTask(t.Context(), guard)
+	require.NoError(t, err)
+	require.True(t, ok, "task %d did not come back within %v (maxWait is %v): "+
+		"the vanished worker's waiting request was not released", held.ID, guard, maxWait)
+	assert.Equal(t, held, again)
+	require.NoError(t, other.PutResult(t.Context(), taskq.Result{TaskID: again.ID}))
+	require.NoError(t, other.Close())
+	m.close(t)
+	assert.Equal(t, 1, m.hub.Stats().PutBack)
+	assert.Contains(t, m.log.text(), "connection #1 closed without answering task 2 (n=2); put back in the queue")
+}
+
 func TestClosingTheMasterEndsAWaitingWorker(t *testing.T) {
 	m := startMaster(t, Options{})
 	c := dial(t, m)
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		_, _, err := c.GetTask(context.Background(), time.Hour)
 		done <- err
 	}()
 	m.close(t)
-	assert.ErrorIs(t, <-done, taskq.ErrClosed)
+	assert.ErrorIs(t, receive(t, done, "the waiting worker did not hear that the master closed"), taskq.ErrClosed)
 	assert.NoError(t, c.Close())
 }
 
 // fakeMaster listens on a free loopback port and handles one connection
-// with behave.
+// with behave. The connection has a deadline, so that behave ends even when
+// the worker wrongly stays connected.
 func fakeMaster(t *testing.T, behave func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -314,15 +403,27 @@ func fakeMaster(t *testing.T, behave func(net.Conn)) string {
 	wg.Go(func() {
 		c, err := ln.Accept()
 		if assert.NoError(t, err) {
+			_ = c.SetDeadline(time.Now().Add(guard))
 			behave(c)
 			c.Close()
 		}
 	})
 	t.Cleanup(func() {
 		ln.Close()
-		wg.Wait()
+		waitGroup(t, &wg, "the fake master did not finish with its connection")
 	})
 	return ln.Addr().String()
+}
+
+// dialFake dials a fake master and returns Dial's error. A Dial that wrongly
+// succeeds is closed at once, so that the fake master is not kept waiting.
+func dialFake(t *testing.T, addr string, opts Options) error {
+	t.Helper()
+	c, err := Dial(dialCtx(t), addr, testKey, opts)
+	if err == nil {
+		assert.NoError(t, c.Close())
+	}
+	return err
 }
 
 func TestWorkerRefusesAFakeMaster(t *testing.T) {
@@ -334,7 +435,7 @@ func TestWorkerRefusesAFakeMaster(t *testing.T) {
 		_, _ = c.Write(append([]byte{'W'}, make([]byte, 32)...))
 		_, _ = io.Copy(io.Discard, c)
 	})
-	_, err := Dial(t.Context(), addr, testKey, Options{})
+	err := dialFake(t, addr, Options{})
 	require.ErrorIs(t, err, wire.ErrAuth)
 	assert.EqualError(t, err, "authentication failed: the master could not prove it knows the key")
 }
@@ -343,7 +444,7 @@ func TestDialGivesUpOnASilentMaster(t *testing.T) {
 	addr := fakeMaster(t, func(c net.Conn) {
 		_, _ = io.Copy(io.Discard, c) // until the worker gives up
 	})
-	_, err := Dial(t.Context(), addr, testKey, Options{HandshakeTimeout: 100 * time.Millisecond})
+	err := dialFake(t, addr, Options{HandshakeTimeout: 100 * time.Millisecond})
 	assert.EqualError(t, err, "no handshake within 100ms")
 }
 
@@ -372,12 +473,19 @@ func TestPrefetchFollowsThePace(t *testing.T) {
 func TestWorkerBetweenCallsIsToldTheQueuesAreClosed(t *testing.T) {
 	m := startMaster(t, Options{})
 	c := dial(t, m)
+	// A first call, answered: the master has now taken the connection past
+	// its handshake. Without it Close may still see a handshake under way
+	// (Dial returns before the master marks the connection as serving) and
+	// cut the connection at once, which is not what this test is about.
+	_, ok, err := c.GetTask(t.Context(), 0)
+	require.NoError(t, err)
+	require.False(t, ok, "no task was put")
 	// The master finishes while the worker is busy between two calls.
 	m.hub.Close()
-	closed := make(chan error)
+	closed := make(chan error, 1)
 	go func() { closed <- m.srv.Close() }()
-	_, _, err := c.GetTask(t.Context(), time.Minute)
+	_, _, err = c.GetTask(t.Context(), guard)
 	assert.EqualError(t, err, "the master has closed the queues", "an answer, not a cut connection")
 	require.NoError(t, c.Close())
-	assert.NoError(t, <-closed)
+	assert.NoError(t, receive(t, closed, "the server's Close did not return after its worker left"))
 }

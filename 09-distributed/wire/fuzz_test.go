@@ -77,6 +77,13 @@ func FuzzReadFrame(f *testing.F) {
 	}
 	f.Add(good.Bytes())
 	f.Add(good.Bytes()[:good.Len()-3])
+	// A properly tagged frame one byte over the limit: only the length
+	// check stands between it and the caller.
+	var over bytes.Buffer
+	if err := NewWriter(&over, testKey, 65).WriteFrame(make([]byte, 65)); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(over.Bytes())
 	f.Add([]byte{0, 0, 0, 65})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3})
 	f.Add([]byte{0, 0, 0, 0})

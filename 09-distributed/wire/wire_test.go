@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,6 +23,11 @@ var testKey = []byte("the shared key")
 func handshake(t *testing.T, serverKey, clientKey []byte) (server, client Keys, serverErr, clientErr error) {
 	t.Helper()
 	a, b := net.Pipe()
+	// A side that waits for what the other never sends fails at the
+	// deadline instead of hanging the test.
+	deadline := time.Now().Add(10 * time.Second)
+	require.NoError(t, a.SetDeadline(deadline))
+	require.NoError(t, b.SetDeadline(deadline))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -30,7 +36,11 @@ func handshake(t *testing.T, serverKey, clientKey []byte) (server, client Keys, 
 	}()
 	client, clientErr = Client(b, clientKey)
 	b.Close()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server side of the handshake did not return after the client side closed")
+	}
 	return server, client, serverErr, clientErr
 }
 
@@ -144,10 +154,21 @@ func TestFrameLimit(t *testing.T) {
 	w := NewWriter(io.Discard, testKey, 4)
 	assert.ErrorIs(t, w.WriteFrame([]byte("12345")), ErrFrame, "the writer refuses to send an oversized frame")
 
+	// A frame of exactly the limit passes; a properly tagged one a byte
+	// longer is refused by the reader.
+	var at, over bytes.Buffer
+	require.NoError(t, NewWriter(&at, testKey, 4).WriteFrame([]byte("1234")))
+	got, err := NewReader(&at, testKey, 4).ReadFrame()
+	require.NoError(t, err, "a frame of exactly the limit is refused")
+	assert.Equal(t, "1234", string(got))
+	require.NoError(t, NewWriter(&over, testKey, 5).WriteFrame([]byte("12345")))
+	_, err = NewReader(&over, testKey, 4).ReadFrame()
+	require.ErrorIs(t, err, ErrFrame, "a 5-byte frame passed a 4-byte limit")
+
 	// A header announcing 4 GiB is refused before a byte of it is read or
 	// allocated.
 	huge := io.MultiReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}), neverRead{t})
-	_, err := NewReader(huge, testKey, 1024).ReadFrame()
+	_, err = NewReader(huge, testKey, 1024).ReadFrame()
 	require.ErrorIs(t, err, ErrFrame)
 	assert.Contains(t, err.Error(), "4294967295 bytes announced, over the 1024-byte limit")
 }
