@@ -227,13 +227,20 @@ func (s *epollServer) accept() {
 			// Out of descriptors or memory. A level-triggered listener
 			// would report the same connection again at once and spin, so
 			// stop watching it until a connection closes, or for a moment.
+			if s.cfg.onAcceptError != nil {
+				s.cfg.onAcceptError(err)
+			}
 			s.setListener(0)
 			s.acceptPaused = true
-			s.resumeAccept = s.now() + 50*time.Millisecond
+			s.resumeAccept = s.now() + acceptRetry
 			return
 		}
 	}
 }
+
+// acceptRetry is how long the loop stops watching the listener after an
+// accept failed for want of descriptors, unless a connection closes first.
+const acceptRetry = 50 * time.Millisecond
 
 func (s *epollServer) setListener(events uint32) {
 	ev := syscall.EpollEvent{Events: events, Fd: int32(s.lfd)}
@@ -343,6 +350,9 @@ func (s *epollServer) handleInput(c *econn) {
 		}
 		c.out = appendReply(c.outBuf[:0], id)
 		c.inLen = copy(c.in[:], c.in[i+1:c.inLen])
+		if s.cfg.onRequest != nil {
+			s.cfg.onRequest()
+		}
 		if s.cfg.delay > 0 {
 			// Stop reading until the reply is out: one request at a time
 			// per connection, as in the goroutine server.

@@ -60,8 +60,15 @@ func (s *goroutineServer) Close() error {
 	return nil
 }
 
+// After a failed accept, acceptLoop waits acceptBackoff, then twice as long
+// after every further failure in a row, up to maxAcceptBackoff.
+const (
+	acceptBackoff    = 5 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
 func (s *goroutineServer) acceptLoop() {
-	backoff := 5 * time.Millisecond
+	backoff := acceptBackoff
 	for {
 		c, err := s.ln.Accept()
 		if errors.Is(err, net.ErrClosed) {
@@ -71,15 +78,18 @@ func (s *goroutineServer) acceptLoop() {
 			// Out of descriptors (EMFILE) and the like pass when some
 			// connection closes. Retrying at once would spin, so wait a
 			// little longer each time, as net/http does.
+			if s.cfg.onAcceptError != nil {
+				s.cfg.onAcceptError(err)
+			}
 			select {
 			case <-s.quit:
 				return
 			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, time.Second)
+			backoff = min(2*backoff, maxAcceptBackoff)
 			continue
 		}
-		backoff = 5 * time.Millisecond
+		backoff = acceptBackoff
 		if !s.track(c) {
 			c.Close()
 			return
@@ -129,6 +139,9 @@ func (s *goroutineServer) serve(c net.Conn) closeReason {
 			return reasonGarbage
 		}
 		reply = appendReply(reply[:0], id)
+		if s.cfg.onRequest != nil {
+			s.cfg.onRequest()
+		}
 		if !s.wait() {
 			return reasonShutdown
 		}

@@ -78,6 +78,15 @@ type serverConfig struct {
 	// client's address (host:port) to tell connections apart. It is called
 	// from the server's own goroutines and must not block.
 	onClose func(peer string, why closeReason)
+	// onRequest, when set, is told of every complete request as it begins
+	// to wait out its delay. It is called from the server's own goroutines
+	// and must not block; the tests count the requests in a server with it.
+	onRequest func()
+	// onAcceptError, when set, is told of every accept that failed for want
+	// of a resource (out of descriptors: EMFILE), just before the server
+	// pauses accepting. It is called from the server's own goroutines and
+	// must not block; the tests count the pauses with it.
+	onAcceptError func(err error)
 }
 
 // server is what both servers offer the client and the tests.

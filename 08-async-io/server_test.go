@@ -54,8 +54,11 @@ func TestThousandConcurrentConnectionsAllAnsweredRight(t *testing.T) {
 
 		require.Zero(t, res.Failed, res.FirstError)
 		require.Equal(t, conns, res.OK)
+		// The wall time has only a lower bound here: on a busy machine
+		// pushing a thousand requests and replies through the CPUs can take
+		// several delays. That they wait in the server at once, not one
+		// after another, TestThousandRequestsWaitInTheServerAtOnce checks.
 		assert.GreaterOrEqual(t, res.Wall, delay, "no reply before its delay")
-		assert.Less(t, res.Wall, 20*delay, "1000 requests at once take a small multiple of one delay (%v)", delay)
 
 		require.NoError(t, srv.Close())
 		// A reply can reach the client a moment before the server counts
@@ -65,23 +68,76 @@ func TestThousandConcurrentConnectionsAllAnsweredRight(t *testing.T) {
 	})
 }
 
+func TestThousandRequestsWaitInTheServerAtOnce(t *testing.T) {
+	// With a delay no test waits out, a server that takes requests one
+	// after another holds one; a concurrent server must hold all of them
+	// at once, however slowly a busy machine brings them in.
+	const conns = 1000
+	forEachServer(t, func(t *testing.T, kind serverKind) {
+		requests := make(chan struct{}, conns)
+		srv, _ := startServer(t, kind, serverConfig{delay: time.Hour, idle: time.Hour, onRequest: func() {
+			select {
+			case requests <- struct{}{}:
+			default: // more than one each would fail below anyway
+			}
+		}})
+		clients := make([]net.Conn, 0, conns)
+		defer func() {
+			for _, c := range clients {
+				c.Close()
+			}
+		}()
+		for i := range conns {
+			c, err := net.Dial("tcp", srv.Addr())
+			require.NoError(t, err)
+			clients = append(clients, c)
+			_, err = io.WriteString(c, requestLine(strconv.Itoa(i)))
+			require.NoError(t, err)
+		}
+
+		deadline := time.NewTimer(20 * time.Second)
+		defer deadline.Stop()
+		for held := 0; held < conns; held++ {
+			select {
+			case <-requests:
+			case <-deadline.C:
+				t.Fatalf("within 20s only %d of %d requests reached the server, none of them answered: it does not take them at once", held, conns)
+			}
+		}
+		assert.Zero(t, srv.Served(), "no reply before its delay")
+	})
+}
+
 func TestConcurrentTakesOneDelaySequentialOneEach(t *testing.T) {
-	const conns = 10
-	const delay = 20 * time.Millisecond
+	// Times on a shared machine stretch at random: a stall of a hundred
+	// milliseconds or more can hit any run. So the claim is a ratio of two
+	// runs in the same test, sized so that one after another takes far
+	// longer than any stall, and the concurrent run (cheap) is the fastest
+	// of three, since a stall can only make a run slower.
+	const conns = 30
+	const delay = 10 * time.Millisecond
+	const tries = 3
 	forEachServer(t, func(t *testing.T, kind serverKind) {
 		srv, _ := startServer(t, kind, serverConfig{delay: delay, idle: 10 * time.Second})
 		cfg := clientConfig{addr: srv.Addr(), conns: conns, timeout: 10 * time.Second}
 
-		concurrent := runClient(t.Context(), cfg)
+		var fastest time.Duration
+		for range tries {
+			concurrent := runClient(t.Context(), cfg)
+			require.Equal(t, conns, concurrent.OK, concurrent.FirstError)
+			assert.GreaterOrEqual(t, concurrent.Wall, delay, "no reply before its delay")
+			if fastest == 0 || concurrent.Wall < fastest {
+				fastest = concurrent.Wall
+			}
+		}
 		cfg.sequential = true
 		sequential := runClient(t.Context(), cfg)
 
-		require.Equal(t, conns, concurrent.OK, concurrent.FirstError)
 		require.Equal(t, conns, sequential.OK, sequential.FirstError)
 		assert.GreaterOrEqual(t, sequential.Wall, conns*delay, "one after another: a delay each")
-		assert.GreaterOrEqual(t, concurrent.Wall, delay)
-		assert.Less(t, concurrent.Wall, sequential.Wall/3,
-			"at once (%v) must be far below one after another (%v)", concurrent.Wall, sequential.Wall)
+		assert.Less(t, fastest, sequential.Wall/2,
+			"%d requests at once (the fastest of %d runs: %v) must take far less than one after another (%v)",
+			conns, tries, fastest, sequential.Wall)
 	})
 }
 
@@ -193,6 +249,42 @@ func TestCloseEndsConnectionsThatWait(t *testing.T) {
 		assert.Equal(t, reasonShutdown, waitClosed(t, events, c.LocalAddr().String()))
 		require.NoError(t, c.Close())
 		require.NoError(t, marker.Close())
+		assert.Equal(t, before, openDescriptors(t), "descriptors left open")
+	})
+}
+
+func TestCloseEndsIdleConnections(t *testing.T) {
+	// A client that was served and now sends nothing waits in no delay the
+	// server could cut short: with an idle timeout of an hour, only Close
+	// closing the connection ends it.
+	forEachServer(t, func(t *testing.T, kind serverKind) {
+		before := openDescriptors(t)
+		srv, events := startServer(t, kind, serverConfig{idle: time.Hour})
+		c, err := net.Dial("tcp", srv.Addr())
+		require.NoError(t, err)
+		defer c.Close()
+		// One request answered: the server has accepted c and waits for its
+		// next request.
+		require.NoError(t, roundTrip(c, "1", 10*time.Second))
+
+		closed := make(chan error, 1)
+		go func() { closed <- srv.Close() }()
+		select {
+		case err := <-closed:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			// Hang up, so that the server's goroutines can end and Close
+			// return before the test fails.
+			c.Close()
+			select {
+			case <-closed:
+			case <-time.After(10 * time.Second):
+			}
+			t.Fatal("Close did not return within 10s while an idle client was connected: it leaves idle connections open")
+		}
+		expectClosedByServer(t, c)
+		assert.Equal(t, reasonShutdown, waitClosed(t, events, c.LocalAddr().String()))
+		require.NoError(t, c.Close())
 		assert.Equal(t, before, openDescriptors(t), "descriptors left open")
 	})
 }
