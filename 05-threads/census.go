@@ -44,6 +44,7 @@ func parkGoroutines(ctx context.Context, n int) (census, error) {
 			tids[i] = threadID() // written before ready.Done, read after ready.Wait
 			ready.Done()
 			<-release
+			afterRelease()
 		})
 	}
 	ready.Wait()
@@ -61,6 +62,10 @@ func parkGoroutines(ctx context.Context, n int) (census, error) {
 	}
 	return c, nil
 }
+
+// afterRelease runs in each parked goroutine once it is released. It does
+// nothing; a test makes it wait, to see that parkGoroutines joins them.
+var afterRelease = func() {}
 
 // sampled is how many goroutines' thread IDs are listed one by one; they are
 // picked evenly spread over all the goroutines started.

@@ -1,24 +1,45 @@
 package main
 
 import (
-	"runtime"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // TestParkGoroutinesJoinsThemBeforeReturning checks "released and joined":
-// when parkGoroutines returns, the goroutines it started have ended. A few
-// may still be on their way out of wg.Go's deferred Done, one per CPU at
-// most; without the join, nearly all ten thousand would still be there,
-// released but not yet run.
+// parkGoroutines does not return while a goroutine it started still runs.
+// The released goroutines are held in afterRelease; once everything in the
+// bubble is blocked, parkGoroutines must still be waiting for them, and
+// must return once they are let go.
 func TestParkGoroutinesJoinsThemBeforeReturning(t *testing.T) {
-	const n = 10_000
-	before := runtime.NumGoroutine()
-	c, err := parkGoroutines(t.Context(), n)
-	after := runtime.NumGoroutine()
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, c.goroutines, before+n, "all %d were parked at once", n)
-	assert.Less(t, after-before, n/10, "goroutines still alive after parkGoroutines returned")
+	t.Cleanup(func() { afterRelease = func() {} })
+	synctest.Test(t, func(t *testing.T) {
+		// Made inside the bubble, so that a goroutine blocked on it counts
+		// as durably blocked for synctest.Wait.
+		hold := make(chan struct{})
+		afterRelease = func() { <-hold }
+		returned := make(chan error, 1)
+		go func() {
+			_, err := parkGoroutines(t.Context(), 100)
+			returned <- err
+		}()
+		synctest.Wait()
+		select {
+		case <-returned:
+			close(hold)
+			t.Fatal("parkGoroutines returned while its goroutines were still running")
+		default:
+		}
+
+		close(hold)
+		synctest.Wait()
+		select {
+		case err := <-returned:
+			require.NoError(t, err)
+		default:
+			assert.Fail(t, "parkGoroutines did not return once its goroutines had ended")
+		}
+	})
 }
