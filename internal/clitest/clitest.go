@@ -10,7 +10,9 @@ import (
 	"flag"
 	"io"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,5 +56,19 @@ func RequireHelp(t testing.TB, run Run, flags ...string) {
 	for _, name := range flags {
 		line := regexp.MustCompile(`(?m)^[ \t]*` + regexp.QuoteMeta(name) + `(?:[ \t]|$)`)
 		assert.Regexp(t, line, out.String(), "-h must list the flag %s", name)
+	}
+}
+
+// MaxColumns is how wide a lesson's output may be: the tutorial's lines and
+// the Go notes fit a 100-column terminal without wrapping.
+const MaxColumns = 100
+
+// RequireLinesFit checks that every line of a lesson's output fits in
+// MaxColumns characters.
+func RequireLinesFit(t testing.TB, out string) {
+	t.Helper()
+	for i, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), MaxColumns,
+			"output line %d is wider than %d columns: %q", i+1, MaxColumns, line)
 	}
 }

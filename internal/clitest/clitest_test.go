@@ -167,3 +167,10 @@ func TestFakeTSeesEveryCheck(t *testing.T) {
 	assert.False(t, f.stopped)
 	assert.Len(t, f.failures, 4, strings.Join(f.failures, "\n---\n"))
 }
+
+func TestRequireLinesFit(t *testing.T) {
+	fits := strings.Repeat("x", MaxColumns) + "\n" + strings.Repeat("界", MaxColumns) + "\n"
+	check(t, func(tb testing.TB) { RequireLinesFit(tb, fits) }).requireOutcome(t, "", false)
+	tooWide := "short\n" + strings.Repeat("x", MaxColumns+1) + "\n"
+	check(t, func(tb testing.TB) { RequireLinesFit(tb, tooWide) }).requireOutcome(t, "output line 2 is wider than 100 columns", false)
+}
