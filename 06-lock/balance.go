@@ -39,46 +39,53 @@ func together(n int, changeIt func(amount int64)) {
 	wg.Wait()
 }
 
-// unsynchronised is the tutorial's program without a lock. Each statement
-// reads the balance and then writes a new one, and the other goroutine can
-// write in between: its change is then overwritten and lost, and the final
-// balance is off by the amounts that were lost.
+// changeIt is the tutorial's change_it, and every variant but atomicAdd
+// calls it as it is: each line reads the balance and then writes a new one,
+// two steps with room for another goroutine's write in between. The
+// variants differ only in what they put around it, so the one primitive a
+// fixed variant adds is all that stands between it and unsynchronised.
 //
-// The reads and writes are atomic loads and stores, so the race detector has
-// nothing to report: no two goroutines touch the memory at once without
-// synchronisation. That makes this a race condition (the outcome depends on
-// the interleaving) but not a data race. With a plain int64 it would be both,
-// and the compiler, which may assume no other goroutine writes in between,
-// folds "+n then -n" away altogether (see the README).
+// The reads and writes are atomic loads and stores. The compiler must then
+// perform them as written: with a plain int64 it may assume that no other
+// goroutine writes in between, and fold "+amount, then -amount" away, so
+// that even the unsynchronised variant would end at 0 (see the README). And
+// the race detector has nothing to report: unsynchronised has a race
+// condition (the outcome depends on the interleaving), not a data race.
+func changeIt(balance *atomic.Int64, amount int64) {
+	balance.Store(balance.Load() + amount)
+	balance.Store(balance.Load() - amount)
+}
+
+// unsynchronised is the tutorial's program without a lock. When the other
+// goroutine writes between a load and its store, that write is overwritten
+// and lost, and the final balance is off by the amounts that were lost.
 func unsynchronised(n int) int64 {
 	var balance atomic.Int64
-	together(n, func(amount int64) {
-		balance.Store(balance.Load() + amount)
-		balance.Store(balance.Load() - amount)
-	})
+	together(n, func(amount int64) { changeIt(&balance, amount) })
 	return balance.Load()
 }
 
 // locked is the tutorial's fix: changeIt runs under a lock, and the deferred
 // Unlock plays the part of try/finally, releasing the lock even if the code
-// between panics.
+// between panics. Under the lock the loads and stores need not be atomic;
+// they are so only to be the same as in unsynchronised.
 func locked(n int) int64 {
 	var (
 		mu      sync.Mutex
-		balance int64
+		balance atomic.Int64
 	)
 	together(n, func(amount int64) {
 		mu.Lock()
 		defer mu.Unlock()
-		balance += amount
-		balance -= amount
+		changeIt(&balance, amount)
 	})
-	return balance
+	return balance.Load()
 }
 
-// atomicAdd makes each change one indivisible read-modify-write, so nothing
-// can come between the read and the write. It needs no lock, but it only
-// works while each step is a single update of a single word.
+// atomicAdd turns each load-then-store of changeIt into one indivisible
+// read-modify-write, so nothing can come between the read and the write. It
+// needs no lock, but it only works while each step is a single update of a
+// single word.
 func atomicAdd(n int) int64 {
 	var balance atomic.Int64
 	together(n, func(amount int64) {
@@ -89,21 +96,21 @@ func atomicAdd(n int) int64 {
 }
 
 // channelOwner shares the balance by not sharing it: one goroutine owns the
-// variable and is the only one that ever touches it; the others send it the
-// changes to make. "Do not communicate by sharing memory; share memory by
+// balance and is the only one that ever runs changeIt on it; the others send
+// it the amounts. "Do not communicate by sharing memory; share memory by
 // communicating."
 func channelOwner(n int) int64 {
+	var balance atomic.Int64
 	changes := make(chan int64)
-	final := make(chan int64)
+	done := make(chan struct{})
 	go func() {
-		var balance int64
+		defer close(done)
 		for amount := range changes {
-			balance += amount
-			balance -= amount
+			changeIt(&balance, amount)
 		}
-		final <- balance
 	}()
 	together(n, func(amount int64) { changes <- amount })
 	close(changes)
-	return <-final
+	<-done
+	return balance.Load()
 }

@@ -60,21 +60,54 @@ func TestBusyLoopsAreReadyOnEveryCPU(t *testing.T) {
 	assert.Greater(t, r.ready(), want, "CPU %v + wait %v over wall %v", r.cpu, r.wait, r.wall)
 }
 
-// TestSpinStopsWhenCancelled checks that Ctrl-C ends the busy loops early.
+// TestSpinStopsWhenCancelled checks that Ctrl-C ends the busy loops early:
+// spin returns the cancellation long before the time it was asked to spin.
 func TestSpinStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := spin(ctx, time.Hour, false)
+	const asked = 3 * time.Second
+	began := time.Now()
+	_, err := spin(ctx, asked, false)
 	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(began), asked, "spin ran for all of -spin although it was cancelled first")
 }
 
-// TestGILKeepsBusyLoopsNearOneCPU runs the busy loops under one shared lock
-// (-gil) and checks that they then use about one CPU, as CPython's threads
-// do. It shows that the figure tells the two cases apart. Other processes
-// can only push the figure down, so one try is enough.
+// TestGILKeepsBusyLoopsNearOneCPU runs the busy loops free and then under
+// one shared lock (-gil), and checks that the lock takes away most of what
+// the free loops have beyond one CPU, as CPython's GIL does: its busy
+// threads stay near one CPU however many there are. On two CPUs: the free
+// loops near 2, the locked ones below 1.5.
+//
+// The two runs are compared with each other, not with fixed figures, and on
+// Linux by the figure other processes cannot disturb: how many CPUs the
+// loops were ready to run on. Free loops stay ready all the time; a loop
+// waiting for the lock sleeps. On a busy machine the locked figure rises a
+// little, because a loop handed the lock may then wait for a CPU, so the
+// test has a few tries. Elsewhere only the CPUs used can be compared, and
+// those tell the two apart only when the free loops got their CPUs: if they
+// never did, the machine was too busy and the test skips.
 func TestGILKeepsBusyLoopsNearOneCPU(t *testing.T) {
-	spinCPUs(t)
-	r, err := spin(t.Context(), 200*time.Millisecond, true)
-	require.NoError(t, err)
-	assert.Less(t, r.cpus(), 1.3, "busy loops under one lock used %.2f CPUs", r.cpus())
+	_, want := spinCPUs(t)
+	const tries = 3
+	for try := 1; try <= tries; try++ {
+		free, err := spin(t.Context(), 200*time.Millisecond, false)
+		require.NoError(t, err)
+		gil, err := spin(t.Context(), 200*time.Millisecond, true)
+		require.NoError(t, err)
+		figure, f, g := "were ready on", free.ready(), gil.ready()
+		if !free.waitKnown || !gil.waitKnown {
+			figure, f, g = "used", free.cpus(), gil.cpus()
+		}
+		t.Logf("try %d: free loops %s %.2f CPUs, loops under one lock %.2f", try, figure, f, g)
+		if figure == "used" && f <= want {
+			continue // Crowded: the free loops did not get their CPUs.
+		}
+		if g-1 < (f-1)/2 {
+			return
+		}
+		if try == tries {
+			t.Fatalf("busy loops under one lock %s %.2f CPUs, free ones %.2f; want less than half of the free loops' figure beyond one CPU", figure, g, f)
+		}
+	}
+	t.Skipf("other processes kept the CPUs busy in all %d tries: the free loops never used more than %.2f CPUs", tries, want)
 }
