@@ -27,7 +27,7 @@ func TestGoroutineModeRunsAtMostWorkersAtOnce(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				t0 := time.Now()
 				var rec recorder
-				out, err := runObserved(t.Context(), t, &rec, "-workers", fmt.Sprint(tt.workers), "-tasks", fmt.Sprint(tt.tasks))
+				out, err := runObserved(t.Context(), t, &rec, "-mode", "goroutine", "-workers", fmt.Sprint(tt.workers), "-tasks", fmt.Sprint(tt.tasks))
 				require.NoError(t, err)
 				tr := parseTranscript(t, out, tt.tasks)
 				limit := min(tt.workers, tt.tasks)
@@ -38,6 +38,7 @@ func TestGoroutineModeRunsAtMostWorkersAtOnce(t *testing.T) {
 				// So the check would see a pool that lets more run.
 				assert.Equal(t, limit, tr.most, "most tasks running at once, by the output:\n%s", out)
 				assert.Contains(t, tr.notes, fmt.Sprintf("At most %d tasks ran at once (-workers %d).", limit, tt.workers))
+				assert.Equal(t, 1, tr.waitingAt, "Group.Go waits for a place, so the Waiting line comes first")
 
 				// By the clock too, never more than -workers at once.
 				list := intervals(t, rec.events())
@@ -60,7 +61,7 @@ func TestGoroutineModeTaskWaitsForAFreeWorker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
 		var rec recorder
-		_, err := runObserved(t.Context(), t, &rec, "-workers", "2", "-tasks", "6")
+		_, err := runObserved(t.Context(), t, &rec, "-mode", "goroutine", "-workers", "2", "-tasks", "6")
 		require.NoError(t, err)
 
 		// Tasks 0 and 1 start at once. Each later task starts at the very
@@ -86,7 +87,7 @@ func TestGoroutineModeTaskWaitsForAFreeWorker(t *testing.T) {
 func TestGoroutineModeReportsErrorsAndPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var out bytes.Buffer
-		err := run(t.Context(), &out, []string{"-workers", "2", "-fail", "1", "-panic", "3"})
+		err := run(t.Context(), &out, []string{"-mode", "goroutine", "-workers", "2", "-fail", "1", "-panic", "3"})
 		require.Error(t, err)
 		assert.Equal(t, 1, cli.ExitCode(err), "a failed task makes the exit status 1")
 		assert.Equal(t, "2 of 5 tasks failed: task 1: planned failure (-fail 1); task 3: panic: planned panic (-panic 3)", err.Error())
@@ -106,7 +107,7 @@ func TestGoroutineModeInterruptLosesNoTask(t *testing.T) {
 		defer cancel()
 		var rec recorder
 		t0 := time.Now()
-		out, err := runObserved(ctx, t, &rec, "-workers", "2", "-tasks", "5", "-max-sleep", "1h")
+		out, err := runObserved(ctx, t, &rec, "-mode", "goroutine", "-workers", "2", "-tasks", "5", "-max-sleep", "1h")
 		require.Error(t, err)
 		assert.Equal(t, time.Second, time.Since(t0), "running tasks stop when ctx ends")
 		assert.Contains(t, err.Error(), "interrupted: context deadline exceeded")

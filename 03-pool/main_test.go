@@ -47,7 +47,11 @@ func TestBadInputIsOneLineWithExitStatus2(t *testing.T) {
 		{[]string{"-fail", "5"}, "-fail 5: there is no task 5 (tasks are numbered 0 to 4)"},
 		{[]string{"-tasks", "3", "-panic", "1,3"}, "-panic 3: there is no task 3 (tasks are numbered 0 to 2)"},
 		{[]string{"-fail", "2", "-panic", "2"}, "task 2 is given two faults (error and panic): give it one"},
-		{[]string{"-crash", "1"}, "-crash needs -mode process"},
+		{[]string{"-mode", "goroutine", "-crash", "1"}, "-crash needs -mode process"},
+		{[]string{"-workers", "65"}, "-workers 65 is too many worker processes: at most 64"},
+		{[]string{"-compare", "-workers", "2"}, "-compare runs the tutorial's Pool(4) with 5 tasks beside Python: drop -workers"},
+		{[]string{"-compare", "-tasks", "6", "-fail", "1"}, "drop -fail -tasks"},
+		{[]string{"-compare", "-mode", "process", "-crash", "1", "-panic", "2"}, "drop -crash -panic"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -57,7 +61,8 @@ func TestBadInputIsOneLineWithExitStatus2(t *testing.T) {
 }
 
 func TestHelpListsEveryFlag(t *testing.T) {
-	clitest.RequireHelp(t, run, "-workers", "-tasks", "-max-sleep", "-mode", "-fail", "-panic", "-crash")
+	clitest.RequireHelp(t, run, "-workers", "-tasks", "-max-sleep", "-mode", "-fail", "-panic", "-crash",
+		"-tutorial-only", "-compare")
 }
 
 func TestFaultFlagsTakeListsAndRepeats(t *testing.T) {

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -24,9 +19,9 @@ type event struct {
 }
 
 // report prints the tutorial's lines as tasks start and end, counts how many
-// run at once, and keeps what the Go notes and the exit status need. Both
-// modes call it from many goroutines; the mutex keeps every line whole and
-// the counts true, and it orders the lines as the events happened.
+// run at once, and keeps what the Go notes (notes.go) and the exit status
+// need. Both modes call it from many goroutines; the mutex keeps every line
+// whole and the counts true, and it orders the lines as the events happened.
 type report struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -40,24 +35,34 @@ type report struct {
 	ran     map[int][]int
 	failed  map[int]string // why each task that did not succeed failed
 	broken  []string       // problems of worker processes not tied to a task
+
+	// For the timeline of the Go notes, and only when they are printed:
+	began   time.Time         // when the pool began, by this process's clock
+	startOf map[int]time.Time // when each running task started
+	spans   []span            // the tasks that ran, in the order they ended
 }
 
 func newReport(w io.Writer, cfg config) *report {
-	return &report{w: w, cfg: cfg, pid: os.Getpid(), running: map[int]bool{}, ran: map[int][]int{}, failed: map[int]string{}}
+	return &report{w: w, cfg: cfg, pid: os.Getpid(), running: map[int]bool{}, ran: map[int][]int{}, failed: map[int]string{},
+		began: time.Now(), startOf: map[int]time.Time{}}
 }
 
-// begin prints the tutorial's first two lines. In Python the second comes
-// after the apply_async calls, which return at once; here it comes before the
-// tasks are handed out, which is where a reader sees it in both.
-func (r *report) begin() {
-	fmt.Fprintf(r.w, "Parent process %d.\n", r.pid)
-	fmt.Fprintln(r.w, "Waiting for all subprocesses done...")
-}
-
-// started reports that task began in process pid at time at.
-func (r *report) started(task, pid int, at time.Time) {
+// printf prints one whole line of the program's own, such as "Parent process
+// %d.", between the lines the tasks print.
+func (r *report) printf(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	fmt.Fprintf(r.w, format, args...)
+}
+
+// started reports that task began in process pid at time at. It is the
+// report's side of taskLines, and never fails.
+func (r *report) started(task, pid int, at time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.cfg.tutorialOnly {
+		r.startOf[task] = at
+	}
 	r.running[task] = true
 	r.most = max(r.most, len(r.running))
 	if _, seen := r.ran[pid]; !seen {
@@ -66,15 +71,20 @@ func (r *report) started(task, pid int, at time.Time) {
 	r.ran[pid] = append(r.ran[pid], task)
 	fmt.Fprintf(r.w, "Run task %d (%d)...\n", task, pid)
 	r.notify(event{Task: task, PID: pid, Started: true, At: at})
+	return nil
 }
 
 // ended reports that task ended at time at, after running for elapsed, with
 // err nil for success. A task may end without having started, when the worker
-// process that took it died before it could say so.
-func (r *report) ended(task, pid int, at time.Time, elapsed time.Duration, err error) {
+// process that took it died before it could say so. It never fails.
+func (r *report) ended(task, pid int, at time.Time, elapsed time.Duration, err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.running, task)
+	if start, ok := r.startOf[task]; ok {
+		delete(r.startOf, task)
+		r.spans = append(r.spans, span{task: task, pid: pid, start: start, end: at})
+	}
 	if err != nil {
 		r.failed[task] = err.Error()
 		fmt.Fprintf(r.w, "Task %d failed: %v\n", task, err)
@@ -82,6 +92,7 @@ func (r *report) ended(task, pid int, at time.Time, elapsed time.Duration, err e
 		fmt.Fprintf(r.w, "Task %d runs %0.2f seconds.\n", task, elapsed.Seconds())
 	}
 	r.notify(event{Task: task, PID: pid, At: at, Elapsed: elapsed, Err: err})
+	return nil
 }
 
 // notRun reports a task that never reached a worker, so that it is not lost
@@ -120,56 +131,4 @@ func (r *report) notify(e event) {
 	if r.cfg.observe != nil {
 		r.cfg.observe(e)
 	}
-}
-
-// end prints the tutorial's last line, then the Go notes, and returns an
-// error naming every failure, or nil.
-func (r *report) end() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fmt.Fprintln(r.w, "All subprocesses done.")
-	fmt.Fprintln(r.w, "--- Go notes ---")
-	switch r.cfg.mode {
-	case modeProcess:
-		fmt.Fprintf(r.w, "-mode process: %d worker processes, each this program re-run as child:%s, took tasks as JSON lines on stdin and answered on stdout, one task at a time.\n",
-			r.spawned, workerRole)
-		for _, pid := range r.pids {
-			fmt.Fprintf(r.w, "PID %d ran %s.\n", pid, taskNames(r.ran[pid]))
-		}
-	default:
-		fmt.Fprintf(r.w, "-mode goroutine: each task ran in a goroutine of this one process, so every line shows PID %d; goroutines have no PID or ID of their own.\n", r.pid)
-	}
-	fmt.Fprintf(r.w, "At most %d tasks ran at once (-workers %d).\n", r.most, r.cfg.workers)
-
-	if len(r.failed) == 0 && len(r.broken) == 0 {
-		return nil
-	}
-	if len(r.failed) > 0 {
-		fmt.Fprintf(r.w, "%d of %d tasks did not succeed, so the exit status is 1. The tutorial's Python would not tell:\n", len(r.failed), r.cfg.tasks)
-		fmt.Fprintln(r.w, "its Pool keeps a task's exception in the AsyncResult of apply_async, whose get() the tutorial never calls.")
-		if r.lost > 0 {
-			fmt.Fprintln(r.w, "And when a worker process dies, Pool starts another but waits for the lost task forever: join() never returns.")
-		}
-	}
-	var parts []string
-	if len(r.failed) > 0 {
-		var why []string
-		for _, task := range slices.Sorted(maps.Keys(r.failed)) {
-			why = append(why, fmt.Sprintf("task %d: %s", task, r.failed[task]))
-		}
-		parts = append(parts, fmt.Sprintf("%d of %d tasks failed: %s", len(r.failed), r.cfg.tasks, strings.Join(why, "; ")))
-	}
-	return errors.New(strings.Join(append(parts, r.broken...), "; "))
-}
-
-// taskNames says "task 3" or "tasks 0, 4".
-func taskNames(tasks []int) string {
-	names := make([]string, len(tasks))
-	for i, t := range tasks {
-		names[i] = strconv.Itoa(t)
-	}
-	if len(tasks) == 1 {
-		return "task " + names[0]
-	}
-	return "tasks " + strings.Join(names, ", ")
 }

@@ -6,19 +6,6 @@ import (
 	"time"
 )
 
-// fault is a failure planned for a task, so that the demo and the tests can
-// see what the pool does with one. The empty fault is none.
-type fault string
-
-const (
-	faultError fault = "error" // the task returns an error (-fail)
-	faultPanic fault = "panic" // the task panics (-panic)
-	faultCrash fault = "crash" // the worker process running it exits (-crash)
-)
-
-// crashStatus is the exit status of a worker process that crashes on purpose.
-const crashStatus = 3
-
 // job is one task of the pool as the parent hands it out, in both modes. In
 // process mode it travels to a worker process as one JSON line.
 type job struct {
@@ -27,34 +14,32 @@ type job struct {
 	Fault fault         `json:"fault,omitempty"`
 }
 
-// perform is the task itself, the tutorial's long_time_task without its
-// prints: sleep, then fail in the way planned for it, if any. The sleep ends
-// early when ctx does.
+// taskLines takes the tutorial's two lines of a task, as data: the report
+// prints them (report.go), and in a worker process they go to the parent as
+// JSON lines, which then prints them (worker_process.go). One printer for
+// every process, so the lines of four processes never cut into each other.
 //
-// A panic becomes the task's error here, as an exception inside a Python Pool
-// task becomes the stored result of apply_async. The difference is what
-// happens next: the tutorial never asks for that result, so its failure is
-// lost, while this pool reports every error with its task number.
-func perform(ctx context.Context, j job) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	timer := time.NewTimer(j.Sleep)
+// They return an error when the line could not be delivered: the pipe to the
+// parent can break; the report never fails.
+type taskLines interface {
+	// started is "Run task %d (%d)...": task began in process pid at time at.
+	started(task, pid int, at time.Time) error
+	// ended is "Task %d runs %0.2f seconds.", or "Task %d failed: %v" when
+	// err is not nil.
+	ended(task, pid int, at time.Time, elapsed time.Duration, err error) error
+}
+
+// sleep is the task's time.sleep: it ends early, with the reason, when ctx
+// does (Ctrl-C in goroutine mode; a worker process is killed instead).
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
+		return nil
 	case <-ctx.Done():
 		return interrupted(ctx)
 	}
-	switch j.Fault {
-	case faultError:
-		return fmt.Errorf("planned failure (-fail %d)", j.Task)
-	case faultPanic:
-		panic(fmt.Sprintf("planned panic (-panic %d)", j.Task))
-	}
-	return nil
 }
 
 // interrupted is the error of a task that ctx stopped or kept from starting.

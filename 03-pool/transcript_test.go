@@ -33,11 +33,16 @@ type transcript struct {
 	failed    map[int]string  // why each failed task failed, or "not run: why"
 	most      int             // the most tasks between their Run line and their end line at once
 	notes     []string        // the lines after "--- Go notes ---"
+	hasNotes  bool            // whether that line was there (not with -tutorial-only)
+	waitingAt int             // the index of the line "Waiting for all subprocesses done..."
 }
 
-// parseTranscript parses out and checks its shape: the tutorial's first two
-// lines, one Run line at most and exactly one end line per task, the Run line
-// before the end line, then "All subprocesses done." and the Go notes.
+// parseTranscript parses out and checks its shape: the tutorial's first
+// line, one Run line at most and exactly one end line per task, the Run line
+// before the end line, the Waiting line once, then "All subprocesses done."
+// and the Go notes, unless -tutorial-only left them out. The Waiting line
+// comes second in goroutine mode; in process mode, as in Python, a worker may
+// already have started a task before the parent prints it.
 //
 // It also counts how many tasks are running at each line, so a test can
 // check the pool's limit from the output a user sees. Each task prints its
@@ -52,7 +57,6 @@ func parseTranscript(t *testing.T, out string, tasks int) transcript {
 	m := parentLine.FindStringSubmatch(lines[0])
 	require.NotNil(t, m, "first line %q", lines[0])
 	tr.parentPID = atoi(t, m[1])
-	require.Equal(t, "Waiting for all subprocesses done...", lines[1])
 
 	running := map[int]bool{}
 	ended := func(task int) bool {
@@ -60,10 +64,13 @@ func parseTranscript(t *testing.T, out string, tasks int) transcript {
 		_, failed := tr.failed[task]
 		return ok || failed
 	}
-	i := 2
+	i := 1
 	for ; i < len(lines) && lines[i] != "All subprocesses done."; i++ {
 		line := lines[i]
-		if m := runLine.FindStringSubmatch(line); m != nil {
+		if line == "Waiting for all subprocesses done..." {
+			require.Zero(t, tr.waitingAt, "a second Waiting line:\n%s", out)
+			tr.waitingAt = i
+		} else if m := runLine.FindStringSubmatch(line); m != nil {
 			task := atoi(t, m[1])
 			_, again := tr.pidOf[task]
 			require.False(t, again, "task %d started twice:\n%s", task, out)
@@ -91,9 +98,12 @@ func parseTranscript(t *testing.T, out string, tasks int) transcript {
 			require.Failf(t, "unexpected line", "line %d: %q in\n%s", i+1, line, out)
 		}
 	}
-	require.Less(t, i+1, len(lines), "no \"All subprocesses done.\" and Go notes:\n%s", out)
-	require.Equal(t, "--- Go notes ---", lines[i+1])
-	tr.notes = lines[i+2:]
+	require.NotZero(t, tr.waitingAt, "no Waiting line:\n%s", out)
+	require.Less(t, i, len(lines), "no \"All subprocesses done.\":\n%s", out)
+	if i+1 < len(lines) {
+		require.Equal(t, "--- Go notes ---", lines[i+1], "after \"All subprocesses done.\"")
+		tr.hasNotes, tr.notes = true, lines[i+2:]
+	}
 	require.Empty(t, running, "tasks still running at the end:\n%s", out)
 	for task := range tasks {
 		require.True(t, ended(task), "task %d has no end line; it was lost:\n%s", task, out)

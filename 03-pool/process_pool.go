@@ -15,35 +15,52 @@ import (
 	"multitask/internal/child"
 )
 
-// runProcesses is the tutorial's Pool made of real processes: n long-lived
-// worker processes, each this program re-run in the pool-worker role (see
-// worker.go). One goroutine per worker process hands it a task over its stdin
-// and relays the two answers it writes on stdout, "started" and "ended"; only
-// then does it take the next task from the queue. So a worker process runs one
-// task at a time, at most n run at once, the task after the first n waits for
-// a worker to come free, and one PID runs several tasks, as in the tutorial's
-// sample output.
-func runProcesses(ctx context.Context, n int, jobs []job, rep *report) {
-	queue := make(chan job, len(jobs))
-	for _, j := range jobs {
-		queue <- j
-	}
-	close(queue)
+// pool is the tutorial's Pool made of real processes: worker processes, each
+// this program re-run in the pool-worker role (worker_process.go), and a queue
+// of tasks. One goroutine per worker process, a feeder, hands it a task over
+// its stdin and relays the two answers it writes on stdout, "started" and
+// "ended"; only then does it take the next task from the queue. So a worker
+// process runs one task at a time, at most n run at once, the task after the
+// first n waits for a worker to come free, and one PID runs several tasks, as
+// in the tutorial's sample output.
+type pool struct {
+	ctx   context.Context
+	rep   *report
+	queue chan job
+	wg    sync.WaitGroup
+}
 
-	var wg sync.WaitGroup
-	for range min(n, len(jobs)) {
-		wg.Go(func() { feedWorker(ctx, queue, rep) })
+// newPool starts the pool's workers: n, or fewer if fewer tasks are coming,
+// since a worker without a task would only start and exit. The queue holds
+// every task, so applyAsync never waits, as Python's apply_async returns at
+// once.
+func newPool(ctx context.Context, n, tasks int, rep *report) *pool {
+	p := &pool{ctx: ctx, rep: rep, queue: make(chan job, tasks)}
+	for range min(n, tasks) {
+		p.wg.Go(func() { feedWorker(ctx, p.queue, rep) })
 	}
-	wg.Wait()
+	return p
+}
 
+// applyAsync queues task j; the next free worker takes it.
+func (p *pool) applyAsync(j job) { p.queue <- j }
+
+// close says no more tasks are coming: each feeder, once the queue is empty,
+// tells its worker process to exit.
+func (p *pool) close() { close(p.queue) }
+
+// join waits for every feeder, so for every task to end and every worker
+// process to be waited for.
+func (p *pool) join() {
+	p.wg.Wait()
 	// Tasks are left in the queue only when no worker process could be
 	// started; they are reported, not dropped.
 	why := errors.New("no worker process could be started to run it")
-	if ctx.Err() != nil {
-		why = interrupted(ctx)
+	if p.ctx.Err() != nil {
+		why = interrupted(p.ctx)
 	}
-	for j := range queue {
-		rep.notRun(j.Task, why)
+	for j := range p.queue {
+		p.rep.notRun(j.Task, why)
 	}
 }
 

@@ -13,7 +13,11 @@ import (
 	"multitask/internal/child"
 )
 
-// workerRole is the child role of a worker process in -mode process.
+// A worker process is this program re-run in the role workerRole, through
+// internal/child: Go cannot fork a copy of itself as Python's Pool does. `ps`
+// shows the role's name, child:pool-worker.
+
+// workerRole is the child role of a worker process.
 const workerRole = "pool-worker"
 
 func init() {
@@ -46,12 +50,13 @@ func serveWorker(args []string) error {
 	return work(context.Background(), os.Stdin, os.Stdout, os.Getpid(), func() { os.Exit(crashStatus) })
 }
 
-// work runs one job at a time from in and answers each on out, until in
-// ends. crash is what a job planned to crash calls after its sleep.
+// work runs one job at a time from in with longTimeTask (main.go) and answers
+// each on out, until in ends. crash is what a job planned to crash calls
+// after its sleep.
 func work(ctx context.Context, in io.Reader, out io.Writer, pid int, crash func()) error {
 	dec := json.NewDecoder(in)
 	dec.DisallowUnknownFields()
-	enc := json.NewEncoder(out)
+	lines := pipeLines{enc: json.NewEncoder(out), crash: crash}
 	for {
 		var j job
 		if err := dec.Decode(&j); errors.Is(err, io.EOF) {
@@ -59,20 +64,40 @@ func work(ctx context.Context, in io.Reader, out io.Writer, pid int, crash func(
 		} else if err != nil {
 			return fmt.Errorf("read a task: %w", err)
 		}
-		start := time.Now()
-		if err := enc.Encode(reply{Task: j.Task, PID: pid, Started: true, At: start}); err != nil {
-			return fmt.Errorf("task %d: say it started: %w", j.Task, err)
-		}
-		err := perform(ctx, j)
-		if j.Fault == faultCrash {
-			crash()
-		}
-		end := reply{Task: j.Task, PID: pid, At: time.Now(), Elapsed: time.Since(start)}
-		if err != nil {
-			end.Error = err.Error()
-		}
-		if err := enc.Encode(end); err != nil {
-			return fmt.Errorf("task %d: say it ended: %w", j.Task, err)
+		lines.fault = j.Fault
+		if err := longTimeTask(ctx, j, pid, lines); err != nil {
+			return err
 		}
 	}
+}
+
+// pipeLines sends a task's two lines to the parent as replies: the worker's
+// taskLines.
+type pipeLines struct {
+	enc   *json.Encoder
+	fault fault  // the fault planned for the task in hand
+	crash func() // how this process dies on -crash
+}
+
+func (p pipeLines) started(task, pid int, at time.Time) error {
+	if err := p.enc.Encode(reply{Task: task, PID: pid, Started: true, At: at}); err != nil {
+		return fmt.Errorf("task %d: say it started: %w", task, err)
+	}
+	return nil
+}
+
+// ended sends the task's end, unless the task is planned to crash its worker:
+// then the process dies after the sleep, before it can answer.
+func (p pipeLines) ended(task, pid int, at time.Time, elapsed time.Duration, err error) error {
+	if p.fault == faultCrash {
+		p.crash()
+	}
+	end := reply{Task: task, PID: pid, At: at, Elapsed: elapsed}
+	if err != nil {
+		end.Error = err.Error()
+	}
+	if err := p.enc.Encode(end); err != nil {
+		return fmt.Errorf("task %d: say it ended: %w", task, err)
+	}
+	return nil
 }

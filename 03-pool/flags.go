@@ -28,6 +28,9 @@ const (
 	maxWorkers = 10_000
 	maxTasks   = 10_000
 
+	// defaultMaxSleep is the tutorial's random.random() * 3.
+	defaultMaxSleep = 3 * time.Second
+
 	// maxMaxSleep keeps a mistyped -max-sleep from hanging the lesson for
 	// days.
 	maxMaxSleep = time.Hour
@@ -41,6 +44,9 @@ type config struct {
 	mode     string
 	faults   map[int]fault // planned faults by task number
 
+	tutorialOnly bool // print the tutorial's lines only
+	compare      bool // run beside the Python twin (compare.go)
+
 	// observe, when set, sees every event the pool reports. Tests use it to
 	// check timing that the printed lines only imply.
 	observe func(event)
@@ -52,15 +58,20 @@ func parseConfig(stdout io.Writer, args []string) (config, error) {
 	fs := flag.NewFlagSet("03-pool", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	cfg := config{}
-	fs.IntVar(&cfg.workers, "workers", 4, fmt.Sprintf("how many tasks may run at once: the tutorial's Pool(4) (Python's Pool() defaults to the CPU count);\n1 to %d, or to %d with -mode process", maxWorkers, maxWorkerProcesses))
+	fs.IntVar(&cfg.workers, "workers", 4, fmt.Sprintf("how many tasks may run at once: the tutorial's Pool(4)\n(Python's Pool() defaults to the CPU count); 1 to %d worker processes,\nor to %d with -mode goroutine", maxWorkerProcesses, maxWorkers))
 	fs.IntVar(&cfg.tasks, "tasks", 5, fmt.Sprintf("how many tasks to run, 1 to %d; they are numbered from 0", maxTasks))
-	fs.DurationVar(&cfg.maxSleep, "max-sleep", 3*time.Second, fmt.Sprintf("each task sleeps a random time from 0 up to this (at most %v)", maxMaxSleep))
-	fs.StringVar(&cfg.mode, "mode", modeGoroutine, "goroutine: one goroutine per task, at most -workers at once;\nprocess: -workers long-lived worker processes fed tasks over pipes")
+	fs.DurationVar(&cfg.maxSleep, "max-sleep", defaultMaxSleep, fmt.Sprintf("each task sleeps a random time from 0 up to this (at most %v)", maxMaxSleep))
+	fs.StringVar(&cfg.mode, "mode", modeProcess, "process: -workers long-lived worker processes fed tasks over pipes, as the tutorial's Pool;\ngoroutine: the Go idiom, one goroutine per task,\nat most -workers at once")
+	fs.BoolVar(&cfg.tutorialOnly, "tutorial-only", false, "print the tutorial's lines and nothing else: no Go notes")
+	fs.BoolVar(&cfg.compare, "compare", false, "run the lesson with -tutorial-only and its Python twin, pooled_processing.py, with python3,\nand show both side by side (-mode goes to the Go run, -max-sleep to both)")
 	var fails, panics, crashes taskList
 	fs.Var(&fails, "fail", "task `numbers` (comma-separated) that return an error after their sleep")
 	fs.Var(&panics, "panic", "task `numbers` that panic after their sleep")
 	fs.Var(&crashes, "crash", "task `numbers` whose worker process dies (exit status 3) after their sleep; -mode process only")
 	if err := cli.Parse(fs, args); err != nil {
+		return config{}, err
+	}
+	if err := refuseWithCompare(fs, cfg.compare); err != nil {
 		return config{}, err
 	}
 
@@ -112,6 +123,26 @@ func parseConfig(stdout io.Writer, args []string) (config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// refuseWithCompare refuses, in one line, the flags that would make the Go run
+// differ from the Python twin's: the twin is the tutorial's Pool(4) with five
+// tasks that never fail. -mode and -max-sleep make sense on both sides.
+func refuseWithCompare(fs *flag.FlagSet, compare bool) error {
+	if !compare {
+		return nil
+	}
+	var refused []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "workers", "tasks", "fail", "panic", "crash":
+			refused = append(refused, "-"+f.Name)
+		}
+	})
+	if len(refused) > 0 {
+		return cli.Usagef("-compare runs the tutorial's Pool(4) with 5 tasks beside Python: drop %s", strings.Join(refused, " "))
+	}
+	return nil
 }
 
 // jobs draws each task's sleep, as the tutorial's random.random() * 3 does, and

@@ -21,8 +21,9 @@ import (
 	"multitask/internal/cli"
 )
 
-// Process mode runs real worker processes, so its sleeps are real: these
-// tests keep them under 30 ms with -max-sleep.
+// Process mode (process_pool.go, worker_process.go) runs real worker
+// processes, so its sleeps are real: these tests keep them under 30 ms with
+// -max-sleep.
 
 func TestProcessModeReusesFewerProcessesThanTasks(t *testing.T) {
 	tests := []struct{ workers, tasks int }{{1, 3}, {2, 6}, {3, 7}}
