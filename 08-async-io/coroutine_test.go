@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// producers are the two ports of the tutorial's produce(c).
+// producers are the two ports of the tutorial's produce(c): main.go's
+// coroutine and channels.go's goroutines.
 var producers = map[string]func(io.Writer, []int){
-	"iter.Pull": produceWithPull,
-	"channels":  produceOverChannel,
+	"iter.Pull": produce,
+	"channels":  produceOverChannels,
 }
 
 func TestCoroutineLinesInTutorialOrder(t *testing.T) {

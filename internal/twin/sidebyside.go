@@ -31,7 +31,7 @@ const (
 // its lines may agree in number while they differ in order.
 func (tw Twin) SideBySide(w io.Writer, goTitle, pyTitle string, goLines, pyLines []string) bool {
 	g, p := tw.Mask(goLines), tw.Mask(pyLines)
-	fmt.Fprintf(w, "%s   %s\n", cell(goTitle), cell(pyTitle))
+	fmt.Fprintf(w, "%s   %s\n", cell(goTitle), strings.TrimRight(cell(pyTitle), " "))
 	fmt.Fprintf(w, "%s   %s\n", strings.Repeat("-", column), strings.Repeat("-", column))
 	differ := 0
 	for _, r := range align(g, p) {
@@ -56,17 +56,18 @@ func (tw Twin) SideBySide(w io.Writer, goTitle, pyTitle string, goLines, pyLines
 	agree := tw.Agree(goLines, pyLines)
 	if tw.Unordered {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "The order of these lines depends on the scheduler, so they are compared as shapes and counts:")
+		fmt.Fprintln(w, "The order of these lines depends on the scheduler; compared as shapes and counts:")
 		writeShapes(w, g, p)
 	}
 	switch {
 	case agree && differ == 0:
-		fmt.Fprintf(w, "The two runs agree: %d lines of the same shapes (PIDs, times and random numbers masked as #).\n", len(g))
+		fmt.Fprintf(w, "The two runs agree: %d lines of the same shapes.\n", len(g))
 	case agree:
-		fmt.Fprintf(w, "The two runs agree as shapes and counts (%d lines; PIDs, times and random numbers masked as #); only their order differs.\n", len(g))
+		fmt.Fprintf(w, "The two runs agree as shapes and counts (%d lines); only their order differs.\n", len(g))
 	default:
 		fmt.Fprintf(w, "The two runs differ: see the lines marked %s, %s and %s.\n", markDiffer, markGoOnly, markPyOnly)
 	}
+	fmt.Fprintln(w, "(PIDs, times and random numbers are masked as # before the lines are compared.)")
 	return agree
 }
 

@@ -31,6 +31,9 @@ type Twin struct {
 	Source []byte
 	// Args are passed to the script after its name.
 	Args []string
+	// GoArgs are the flags the Go side runs with besides -tutorial-only;
+	// Compare names them in the Go column's title.
+	GoArgs []string
 	// Masks run over every line of both outputs, in order.
 	Masks []Mask
 	// Unordered compares the masked lines as a multiset, for output whose
@@ -56,14 +59,14 @@ var Numbers = []Mask{
 }
 
 // ErrNoPython is the cause of every error of a machine without python3.
-var ErrNoPython = errors.New("python3 was not found on $PATH")
+var ErrNoPython = errors.New("no python3 on $PATH")
 
 // Python returns the path of python3, or an error that says what the
 // comparison needs.
 func Python() (string, error) {
 	path, err := exec.LookPath("python3")
 	if err != nil {
-		return "", fmt.Errorf("%w: the comparison runs the lesson's Python twin with python3 (3.8 or newer); install it, or read the twin's source beside the lesson's main.go", ErrNoPython)
+		return "", fmt.Errorf("%w: -compare needs python3 (3.8 or newer) to run the Python twin", ErrNoPython)
 	}
 	return path, nil
 }
@@ -154,7 +157,7 @@ func (tw Twin) Compare(ctx context.Context, w io.Writer, lesson string, runGo fu
 	if err != nil {
 		return err
 	}
-	goTitle := "go run ./" + lesson + " -tutorial-only"
+	goTitle := strings.Join(append([]string{"go run ./" + lesson}, append(tw.GoArgs, "-tutorial-only")...), " ")
 	pyTitle := strings.Join(append([]string{"python3", tw.Name}, tw.Args...), " ")
 	if !tw.SideBySide(w, goTitle, pyTitle, Lines(goOut.String()), pyLines) {
 		return ErrDiffer

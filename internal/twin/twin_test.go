@@ -58,7 +58,7 @@ func TestSideBySideMarksEachRow(t *testing.T) {
 	require.False(t, agree)
 	marks := regexp.MustCompile(`^(.{48}) (.) (.*)$`)
 	var got []string
-	for _, l := range lines[2 : len(lines)-1] {
+	for _, l := range lines[2 : len(lines)-2] {
 		m := marks.FindStringSubmatch(l)
 		require.NotNil(t, m, "row %q is not two columns and a marker", l)
 		got = append(got, strings.TrimSpace(m[1])+" "+m[2]+" "+m[3])
@@ -70,7 +70,7 @@ func TestSideBySideMarksEachRow(t *testing.T) {
 		"end | Python only",
 		" > finish",
 	}, got)
-	assert.Contains(t, lines[len(lines)-1], "The two runs differ")
+	assert.Contains(t, lines[len(lines)-2], "The two runs differ")
 	for _, l := range lines {
 		assert.LessOrEqual(t, len([]rune(l)), 100, "a row fits a 100-column terminal: %q", l)
 	}
@@ -96,7 +96,7 @@ func TestRunAndCompareWithPython(t *testing.T) {
 	if _, err := Python(); err != nil {
 		t.Skipf("not tested without python3: %v", err)
 	}
-	tw := Twin{Name: "hello.py", Source: []byte("import os, sys\nprint('Process (%d) start...' % os.getpid())\nprint('error', file=sys.stderr)\n"), Masks: Numbers}
+	tw := Twin{Name: "hello.py", GoArgs: []string{"-n", "3"}, Source: []byte("import os, sys\nprint('Process (%d) start...' % os.getpid())\nprint('error', file=sys.stderr)\n"), Masks: Numbers}
 	lines, err := tw.Run(t.Context())
 	require.NoError(t, err)
 	require.Len(t, lines, 2)
@@ -109,7 +109,7 @@ func TestRunAndCompareWithPython(t *testing.T) {
 		return err
 	})
 	require.NoError(t, err, "the runs agree:\n%s", out.String())
-	assert.Contains(t, out.String(), "go run ./01-fork -tutorial-only")
+	assert.Contains(t, out.String(), "go run ./01-fork -n 3 -tutorial-only")
 	assert.Contains(t, out.String(), "python3 hello.py")
 
 	err = tw.Compare(t.Context(), &out, "01-fork", func(w io.Writer) error {
@@ -132,5 +132,6 @@ func TestWithoutPythonTheErrorSaysWhatIsNeeded(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	_, err := Twin{Name: "x.py"}.Run(t.Context())
 	assert.True(t, errors.Is(err, ErrNoPython))
-	assert.Contains(t, err.Error(), "install it")
+	assert.Contains(t, err.Error(), "-compare needs python3")
+	assert.LessOrEqual(t, len(err.Error()), 100, "one line that fits a terminal")
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package eventloop
 
 // raiseFileLimit has nothing to raise here: Windows has no per-process
 // limit on open sockets as low as the Unix default.

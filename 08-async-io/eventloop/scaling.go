@@ -1,4 +1,4 @@
-package main
+package eventloop
 
 import (
 	"context"
@@ -53,6 +53,9 @@ func measureScaling(ctx context.Context, tasks int, task func(ctx context.Contex
 		err := func() error {
 			defer runtime.GOMAXPROCS(prev)
 			for row, limit := range t.limits {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				start := time.Now()
 				if err := runLimited(ctx, tasks, limit, task); err != nil {
 					return err
@@ -140,35 +143,74 @@ func timeSpin(n int) time.Duration {
 	return max(time.Since(start), 1)
 }
 
-// cpuVersusIO measures and prints both tables of the lesson's third part.
-func cpuVersusIO(ctx context.Context, w io.Writer, opts options) error {
-	fmt.Fprintf(w, "\n--- Go: CPU-bound vs IO-bound, %d tasks ---\n", opts.tasks)
+// Study says what [CPUVersusIO] measures.
+type Study struct {
+	// Tasks is how many tasks each cell of the two tables runs.
+	Tasks int
+	// CPUTask is how long each CPU-bound task computes.
+	CPUTask time.Duration
+	// IOWait is how long the server waits before it answers an IO-bound
+	// task.
+	IOWait time.Duration
+	// Idle is the server's idle timeout, as for [Servers].
+	Idle time.Duration
+}
 
-	iters := calibrateSpin(opts.cpuTask)
-	cpu, err := measureScaling(ctx, opts.tasks, func(context.Context, int) error {
+// AtLeast is the least time the study can take on this machine, so that a
+// command line asking for hours can be refused before it starts. In the
+// CPU-bound table every row computes every task: on one thread under
+// GOMAXPROCS=1, on at most NumCPU threads under the others. In the IO-bound
+// table a row takes one wait per round of tasks, in every column.
+func (st Study) AtLeast() time.Duration {
+	procs := procsLevels()
+	var total time.Duration
+	for _, limit := range concurrencyLevels(st.Tasks) {
+		for _, p := range procs {
+			total += time.Duration(st.Tasks) * st.CPUTask / time.Duration(min(limit, p))
+			total += time.Duration((st.Tasks+limit-1)/limit) * st.IOWait
+		}
+	}
+	return total
+}
+
+// CPUVersusIO measures and prints both tables of the scaling study. A
+// cancelled ctx stops it between two tasks; a task under way runs to its
+// end (at most one CPUTask).
+func CPUVersusIO(ctx context.Context, w io.Writer, st Study) error {
+	fmt.Fprintf(w, "\n--- Go: CPU-bound vs IO-bound, %d tasks ---\n", st.Tasks)
+
+	iters := calibrateSpin(st.CPUTask)
+	// Each table's title comes before it is measured, so that the reader
+	// knows what is being waited for.
+	fmt.Fprintf(w, "CPU-bound: each task computes for about %v\n", st.CPUTask)
+	cpu, err := measureScaling(ctx, st.Tasks, func(ctx context.Context, _ int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		spinSink.Add(spin(iters))
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("CPU-bound tasks: %w", err)
 	}
-	fmt.Fprintf(w, "CPU-bound: each task computes for about %v\n", opts.cpuTask)
 	cpu.print(w)
 
-	srv, err := startGoroutineServer(serverConfig{delay: opts.ioWait, idle: opts.idle})
+	srv, err := startGoroutineServer(serverConfig{delay: st.IOWait, idle: st.Idle})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ioTable, err := measureScaling(ctx, opts.tasks, func(ctx context.Context, i int) error {
-		return oneRequest(ctx, srv.Addr(), strconv.Itoa(i+1), opts.ioWait+clientSlack)
+	fmt.Fprintf(w, "IO-bound: each task waits %v for a reply from a server\n", st.IOWait)
+	ioTable, err := measureScaling(ctx, st.Tasks, func(ctx context.Context, i int) error {
+		return oneRequest(ctx, srv.Addr(), strconv.Itoa(i+1), st.IOWait+clientSlack)
 	})
 	if err != nil {
 		return fmt.Errorf("IO-bound tasks: %w", err)
 	}
-	fmt.Fprintf(w, "IO-bound: each task waits %v for a reply from a server\n", opts.ioWait)
 	ioTable.print(w)
-	fmt.Fprintln(w, "CPU-bound tasks gain only up to GOMAXPROCS at once: more of them just take turns on the same threads.")
-	fmt.Fprintln(w, "IO-bound tasks gain from every task added at once, even on one thread: a waiting task needs no CPU.")
+	fmt.Fprintln(w, "CPU-bound tasks gain only up to GOMAXPROCS at once:")
+	fmt.Fprintln(w, "more of them just take turns on the same threads.")
+	fmt.Fprintln(w, "IO-bound tasks gain from every task added at once, even on one thread:")
+	fmt.Fprintln(w, "a waiting task needs no CPU.")
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package eventloop
 
 import (
 	"bytes"
@@ -17,6 +17,10 @@ import (
 	"multitask/internal/child"
 	"multitask/internal/cli"
 )
+
+// clientSlack bounds a client's wait beyond the server's delay, so that a
+// stuck server fails the run rather than hanging it.
+const clientSlack = 30 * time.Second
 
 // clientConfig says what the client does.
 type clientConfig struct {

@@ -1,10 +1,11 @@
-package main
+package eventloop
 
 import (
 	"context"
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -106,4 +107,34 @@ func TestCalibrateSpin(t *testing.T) {
 	short, long := calibrateSpin(time.Millisecond), calibrateSpin(time.Second)
 	assert.Positive(t, short)
 	assert.Greater(t, long, 10*short, "steps for 1s (%d) vs for 1ms (%d)", long, short)
+}
+
+func TestStudyAtLeastCountsEveryRowAndColumn(t *testing.T) {
+	procs := procsLevels()
+	one := Study{Tasks: 1, CPUTask: time.Second, IOWait: time.Minute}
+	// One task: a single row, in every column, of one computation and one
+	// wait.
+	assert.Equal(t, time.Duration(len(procs))*(time.Second+time.Minute), one.AtLeast())
+
+	// The IO-bound table: rows of 4, 2 and 1 rounds of one wait, in every
+	// column; the CPU-bound one adds nothing when its tasks take no time.
+	ioOnly := Study{Tasks: 4, IOWait: time.Second}
+	assert.Equal(t, time.Duration(len(procs))*7*time.Second, ioOnly.AtLeast())
+
+	// The CPU-bound table under GOMAXPROCS=1 alone: every row computes
+	// every task on one thread.
+	cpu := Study{Tasks: 4, CPUTask: time.Second}
+	assert.GreaterOrEqual(t, cpu.AtLeast(), 3*4*time.Second)
+}
+
+func TestCPUVersusIOStopsWhenCancelled(t *testing.T) {
+	// A study that ran on after its context was cancelled would compute
+	// for seconds, then fail on its first IO-bound dial instead.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out strings.Builder
+	err := CPUVersusIO(ctx, &out, Study{Tasks: 3, CPUTask: 200 * time.Millisecond, IOWait: time.Second, Idle: time.Minute})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "CPU-bound tasks: context canceled", err.Error())
+	assert.NotContains(t, out.String(), "tasks at once", "no table of a cancelled study")
 }
