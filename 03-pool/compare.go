@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"fmt"
 	"io"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"multitask/internal/twin"
 )
@@ -47,29 +43,16 @@ func lessonTwin(maxSleep time.Duration) twin.Twin {
 func compare(ctx context.Context, stdout io.Writer, cfg config) error {
 	goCfg := cfg
 	goCfg.compare, goCfg.tutorialOnly = false, true
+	tw := lessonTwin(cfg.maxSleep)
 	// The title names the Go command that prints the left column.
-	lesson := []string{"03-pool"}
 	if cfg.mode != modeProcess {
-		lesson = append(lesson, "-mode", cfg.mode)
+		tw.GoArgs = append(tw.GoArgs, "-mode", cfg.mode)
 	}
 	if cfg.maxSleep != defaultMaxSleep {
-		lesson = append(lesson, "-max-sleep", cfg.maxSleep.String())
+		tw.GoArgs = append(tw.GoArgs, "-max-sleep", cfg.maxSleep.String())
 	}
-	// Compare writes only once both runs are over, so nothing is lost by
-	// holding its output to wrap it: its closing line is wider than a
-	// 100-column terminal.
-	var out bytes.Buffer
-	err := lessonTwin(cfg.maxSleep).Compare(ctx, &out, strings.Join(lesson, " "), func(w io.Writer) error {
+	err := tw.Compare(ctx, stdout, "03-pool", func(w io.Writer) error {
 		return runPool(ctx, w, goCfg)
 	})
-	for _, line := range twin.Lines(out.String()) {
-		if utf8.RuneCountInString(line) <= noteWidth {
-			fmt.Fprintln(stdout, line)
-			continue
-		}
-		for _, part := range wrap(line, noteWidth) {
-			fmt.Fprintln(stdout, part)
-		}
-	}
 	return err
 }
