@@ -91,8 +91,15 @@ func printCensus(w io.Writer, c census) {
 		}
 		fmt.Fprintf(w, "goroutines %s started on OS threads %s\n", joinInts(which), joinInts(tids))
 		distinct := slices.Compact(slices.Sorted(slices.Values(c.tids)))
-		fmt.Fprintf(w, "all %d goroutines started on %s: %s\n", c.parked, osThreadsWord(len(distinct)), joinInts(distinct))
+		// On a machine with many CPUs the list is cut, to fit the line
+		// in 100 columns; the picture below has the busiest threads.
+		listed, more := distinct[:min(len(distinct), maxRows)], ""
+		if len(distinct) > len(listed) {
+			more = fmt.Sprintf(" and %d more", len(distinct)-len(listed))
+		}
+		fmt.Fprintf(w, "all %d goroutines started on %s: %s%s\n", c.parked, osThreadsWord(len(distinct)), joinInts(listed), more)
 	}
+	drawThreads(w, c)
 	fmt.Fprintf(w, "released and joined all %d goroutines\n", c.parked)
 }
 

@@ -96,6 +96,53 @@ func TestRunPrintsTutorialLinesThenNotes(t *testing.T) {
 	})
 }
 
+// TestTutorialOnlyPrintsOnlyTheNineLines: -tutorial-only is the tutorial's
+// output and nothing else, the lines -compare sets beside Python's.
+func TestTutorialOnlyPrintsOnlyTheNineLines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), &out, []string{"-tutorial-only"}))
+		assert.Equal(t, strings.Join(tutorialLines, "\n")+"\n", out.String())
+	})
+}
+
+// TestDefaultRunFitsTheTerminal: every line of the default run, the Go
+// notes and their picture included, fits a 100-column terminal.
+func TestDefaultRunFitsTheTerminal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), &out, nil))
+		clitest.RequireLinesFit(t, out.String())
+		if threadIDsAvailable {
+			assert.Contains(t, out.String(), "where the goroutines started, # = ")
+		}
+	})
+}
+
+// TestPictureOfThreads draws a made-up census whose figures are known: the
+// busiest thread first with the full bar, one # even for one goroutine,
+// and the threads none started on counted.
+func TestPictureOfThreads(t *testing.T) {
+	tids := make([]int, 0, 103)
+	for range 100 {
+		tids = append(tids, 42)
+	}
+	tids = append(tids, 7, 7, 9)
+	var out bytes.Buffer
+	drawThreads(&out, census{parked: len(tids), threads: 6, tids: tids})
+	bar := func(n int) string { return "|" + strings.Repeat("#", n) + strings.Repeat(" ", barWidth-n) + "|" }
+	assert.Equal(t, "where the goroutines started, # = 2 goroutines:\n"+
+		"  OS thread      42 "+bar(50)+" 100\n"+
+		"  OS thread       7 "+bar(1)+" 2\n"+
+		"  OS thread       9 "+bar(1)+" 1\n"+
+		"  3 more OS threads started none of them (the runtime's sysmon and spare threads)\n"+
+		"  parked on the channel, the 103 goroutines held no OS thread at all\n", out.String())
+
+	out.Reset()
+	drawThreads(&out, census{parked: 3, threads: 3, tids: nil})
+	assert.Empty(t, out.String(), "no picture where thread IDs are not available")
+}
+
 // figure returns the number after label at the start of a line of out.
 func figure(t *testing.T, out, label string) int {
 	t.Helper()
@@ -125,15 +172,30 @@ func TestManyGoroutinesFewThreads(t *testing.T) {
 	assert.Positive(t, threads)
 	assert.Less(t, threads, n/10, "OS threads must be far fewer than goroutines")
 
-	m := regexp.MustCompile(`(?m)^all \d+ goroutines started on (\d+) (?:distinct )?OS threads?: ([\d ]+)$`).FindStringSubmatch(out.String())
+	m := regexp.MustCompile(`(?m)^all \d+ goroutines started on (\d+) (?:distinct )?OS threads?: ([\d ]+?)(?: and (\d+) more)?$`).FindStringSubmatch(out.String())
 	require.NotNil(t, m, out.String())
 	distinct, err := strconv.Atoi(m[1])
 	require.NoError(t, err)
-	assert.Len(t, strings.Fields(m[2]), distinct)
+	more, _ := strconv.Atoi(m[3]) // 0 when every ID is listed
+	assert.Equal(t, distinct, len(strings.Fields(m[2]))+more, "every distinct thread is listed or counted")
 	// Go does not end its OS threads (except those a locked goroutine
 	// leaves), so every thread a goroutine started on still counts.
 	assert.LessOrEqual(t, distinct, threads)
 	assert.Regexp(t, `(?m)^goroutines 1 2001 4001 6001 8001 started on OS threads \d+ \d+ \d+ \d+ \d+$`, out.String())
+
+	// The picture has one bar per thread a goroutine started on (up to
+	// maxRows), and its counts add up to every goroutine.
+	rows := regexp.MustCompile(`(?m)^  OS thread +\d+ \|(#+) *\| (\d+)$`).FindAllStringSubmatch(out.String(), -1)
+	assert.Len(t, rows, min(distinct, maxRows), out.String())
+	sum := 0
+	for _, row := range rows {
+		k, err := strconv.Atoi(row[2])
+		require.NoError(t, err)
+		sum += k
+	}
+	if distinct <= maxRows {
+		assert.Equal(t, n, sum, "the bars count every parked goroutine:\n%s", out.String())
+	}
 
 	// Every parked goroutine was released and has returned.
 	goleak.VerifyNone(t)
@@ -164,6 +226,8 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"-goroutines", "2000000"}, "-goroutines must be at most 1000000, got 2000000"},
 		{[]string{"-threads", "4"}, "05-threads: flag provided but not defined: -threads"},
 		{[]string{"extra"}, `05-threads: unexpected argument "extra"`},
+		{[]string{"-compare", "-goroutines", "5"}, "-goroutines sizes the Go notes, which -tutorial-only and -compare leave out"},
+		{[]string{"-tutorial-only", "-goroutines", "10000"}, "-goroutines sizes the Go notes, which -tutorial-only and -compare leave out"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -173,5 +237,5 @@ func TestBadInputExits2(t *testing.T) {
 }
 
 func TestHelpListsFlags(t *testing.T) {
-	clitest.RequireHelp(t, run, "-interval", "-goroutines")
+	clitest.RequireHelp(t, run, "-interval", "-goroutines", "-tutorial-only", "-compare")
 }

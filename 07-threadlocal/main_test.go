@@ -19,26 +19,32 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// tutorialLines are what the tutorial's use_threadlocal.py prints, in the
+// order the Go lesson always prints them.
+const tutorialLines = "Hello, Alice (in Thread-A)\nHello, Bob (in Thread-B)\n"
+
 // wantOutput is the whole output. Nothing in it depends on scheduling, so it
 // is compared byte for byte; run the test with -count to see it never varies.
-const wantOutput = `Hello, Alice (in Thread-A)
-Hello, Bob (in Thread-B)
---- Go notes ---
-The two lines above come from step 3. Each goroutine writes its line into its own slot,
-and the slots are printed in order after all goroutines are joined: the order never
-depends on which goroutine the scheduler happens to run first.
+const wantOutput = tutorialLines + `--- Go notes ---
+The two lines above are the Go answer to threading.local: a value the code needs is a
+parameter, or the receiver of the methods that need it. Each goroutine was handed its
+own job{student, thread}; nothing is stored per goroutine. Each wrote its line into its
+own slot, and the slots were printed in order after the join: the order never depends
+on which goroutine the scheduler happens to run first.
 
 step 1: pass the student down every call (works; fine while the calls are few)
 Hello, Alice (in Thread-A)
 Hello, Bob (in Thread-B)
 
-step 2: a global map keyed by the current thread: closed, Go gives a goroutine no ID to key on.
+step 2: a global map keyed by the current thread: closed, a goroutine has no ID to key on.
 HACK, DO NOT USE: the ID parsed out of runtime.Stack's text, which is not an API:
 Hello, Alice (in Thread-A)
 Hello, Bob (in Thread-B)
 a goroutine that Thread-A starts to help it finds: no student
 
-step 3: the Go answer: pass values, and carry request-scoped ones in a context.Context
+not the answer, but what a context.Context is for: request-scoped data that crosses API
+boundaries (a deadline, a request ID, the request's user), as the context package says.
+The student as a request's user, read behind an API that takes only ctx:
 Hello, Alice (in Thread-A)
 Hello, Bob (in Thread-B)
 a goroutine that Thread-A starts to help it, handed ctx, finds: Alice
@@ -48,8 +54,17 @@ func TestOutputLines(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, nil))
 	assert.Equal(t, wantOutput, out.String())
-	assert.True(t, strings.HasPrefix(out.String(), "Hello, Alice (in Thread-A)\nHello, Bob (in Thread-B)\n"),
+	assert.True(t, strings.HasPrefix(out.String(), tutorialLines),
 		"the tutorial's two lines come first, Alice before Bob")
+	clitest.RequireLinesFit(t, out.String())
+}
+
+// TestTutorialOnlyPrintsOnlyTheTwoLines: -tutorial-only is the tutorial's
+// output and nothing else, the lines -compare sets beside Python's.
+func TestTutorialOnlyPrintsOnlyTheTwoLines(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), &out, []string{"-tutorial-only"}))
+	assert.Equal(t, tutorialLines, out.String())
 }
 
 // manyGoroutines is how many goroutines run at once in the isolation tests.
@@ -148,9 +163,10 @@ func TestEachGoroutineSeesOnlyItsOwn(t *testing.T) {
 func TestApproachesWithManyGoroutines(t *testing.T) {
 	jobs := manyJobs()
 	approaches := map[string]func(job) string{
-		"step 1, explicit parameters":        processExplicit,
-		"step 2, goroutine map (hack)":       processByGoroutineMap,
-		"step 3, context.Context (Go's way)": func(j job) string { return processWithContext(t.Context(), j) },
+		"step 1, explicit parameters":                   processExplicit,
+		"step 2, goroutine map (hack)":                  processByGoroutineMap,
+		"step 3 the Go way, a receiver (main.go)":       processThread,
+		"context values, for request-scoped data (not)": func(j job) string { return processWithContext(t.Context(), j) },
 	}
 	for name, handle := range approaches {
 		t.Run(name, func(t *testing.T) {
@@ -229,5 +245,5 @@ func TestContextKeysDoNotCollide(t *testing.T) {
 func TestBadInputExits2(t *testing.T) {
 	clitest.RequireUsageError(t, run, []string{"-students", "3"}, "flag provided but not defined: -students")
 	clitest.RequireUsageError(t, run, []string{"Alice"}, `unexpected argument "Alice"`)
-	clitest.RequireHelp(t, run)
+	clitest.RequireHelp(t, run, "-tutorial-only", "-compare")
 }
