@@ -50,9 +50,9 @@ func TestCompareShowsBothRuns(t *testing.T) {
 
 	lines := twin.Lines(out.String())
 	require.NotEmpty(t, lines)
-	assert.Contains(t, lines[0], "go run ./05-threads -interval 10ms", "the Go title names -interval")
-	assert.Contains(t, lines[0], "python3 multi_threading.py 0.01", "-interval reaches the twin in seconds")
-	assert.Regexp(t, `^thread LoopThread >>> 5 += thread LoopThread >>> 5$`, lines[8])
+	assert.Contains(t, out.String(), "go run ./05-threads -interval 10ms", "the Go title names -interval")
+	assert.Contains(t, out.String(), "python3 multi_threading.py 0.01", "-interval reaches the twin in seconds")
+	assert.Regexp(t, `(?m)^thread LoopThread >>> 5 += thread LoopThread >>> 5$`, out.String())
 	assert.Regexp(t, `(?m)^The two runs agree: 9 lines of the same shapes`, out.String())
 	clitest.RequireLinesFit(t, out.String())
 }

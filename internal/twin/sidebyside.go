@@ -31,7 +31,12 @@ const (
 // its lines may agree in number while they differ in order.
 func (tw Twin) SideBySide(w io.Writer, goTitle, pyTitle string, goLines, pyLines []string) bool {
 	g, p := tw.Mask(goLines), tw.Mask(pyLines)
-	fmt.Fprintf(w, "%s   %s\n", cell(goTitle), strings.TrimRight(cell(pyTitle), " "))
+	if utf8.RuneCountInString(goTitle) > column || utf8.RuneCountInString(pyTitle) > column {
+		// A long command would be cut in its column: name both above.
+		fmt.Fprintf(w, "left:  %s\nright: %s\n", goTitle, pyTitle)
+	} else {
+		fmt.Fprintf(w, "%s   %s\n", cell(goTitle), strings.TrimRight(cell(pyTitle), " "))
+	}
 	fmt.Fprintf(w, "%s   %s\n", strings.Repeat("-", column), strings.Repeat("-", column))
 	differ := 0
 	for _, r := range align(g, p) {

@@ -100,8 +100,11 @@ func (tw Twin) Run(ctx context.Context) ([]string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("python3 %s did not end within %v", tw.Name, timeout)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("python3 %s: %w", tw.Name, context.Cause(ctx))
 		}
 		return nil, fmt.Errorf("python3 %s: %w\n%s", tw.Name, err, strings.TrimSpace(out.String()))
 	}

@@ -135,3 +135,14 @@ func TestWithoutPythonTheErrorSaysWhatIsNeeded(t *testing.T) {
 	assert.Contains(t, err.Error(), "-compare needs python3")
 	assert.LessOrEqual(t, len(err.Error()), 100, "one line that fits a terminal")
 }
+
+func TestLongTitlesStandAboveTheColumns(t *testing.T) {
+	long := "go run ./05-threads -interval 200ms -tutorial-only -and-more"
+	lines, _ := sideBySide(Twin{}, nil, nil)
+	assert.Equal(t, "Go", strings.TrimSpace(lines[0][:48]))
+	var out strings.Builder
+	Twin{}.SideBySide(&out, long, "python3 x.py", []string{"a"}, []string{"a"})
+	got := Lines(out.String())
+	assert.Equal(t, "left:  "+long, got[0])
+	assert.Equal(t, "right: python3 x.py", got[1])
+}
