@@ -85,12 +85,12 @@ func runGoroutines(ctx context.Context, stdout io.Writer, cfg config) error {
 	var wg sync.WaitGroup
 	var readErr error
 	wg.Go(func() {
-		readErr = safely(roleReader, func() error { return readValues(out, pid, get) })
+		readErr = safely(roleReader, func() error { return read(out, pid, get) })
 		readerGone(errReaderGone)
 	})
 	writeDone := make(chan error, 1)
 	wg.Go(func() {
-		err := safely(roleWriter, func() error { return writeValues(out, pid, put, pause) })
+		err := safely(roleWriter, func() error { return write(out, pid, put, pause) })
 		// Closing the channel is the end of the stream: the reader's get
 		// sees it after the last value. With -terminate the channel stays
 		// open, as Python's parent keeps its Queue open, and the reader
@@ -114,19 +114,27 @@ func runGoroutines(ctx context.Context, stdout io.Writer, cfg config) error {
 		readErr = nil
 	}
 
-	printf(stdout, goNotes)
-	printf(stdout, "writer and reader were two goroutines of one process (pid %d), joined by an unbuffered channel", pid)
-	printf(stdout, "writer: %s", goroutineEnd(writeErr, "put its values and returned"))
-	if stopped {
-		printf(stdout, "reader: the parent cancelled its context after the writer returned; it stopped between two values, never inside one")
-	} else {
-		printf(stdout, "reader: %s", goroutineEnd(readErr, "the writer closed the channel and the reader's loop ended by itself"))
+	if !cfg.tutorialOnly {
+		printGoroutineNotes(stdout, pid, writeErr, readErr, stopped, lines)
 	}
-	printf(stdout, "%s", lines.note())
 	if writeErr == nil && readErr == nil {
 		return lines.lostError()
 	}
 	return errors.Join(writeErr, readErr)
+}
+
+// printGoroutineNotes prints the Go notes of goroutine mode: one process,
+// how each goroutine ended, and the values.
+func printGoroutineNotes(stdout io.Writer, pid int, writeErr, readErr error, stopped bool, lines *tally) {
+	printNote(stdout, goNotes)
+	printNote(stdout, "writer and reader were two goroutines of one process (pid %d), joined by an unbuffered channel", pid)
+	printNote(stdout, "writer: %s", goroutineEnd(writeErr, "put its values and returned"))
+	if stopped {
+		printNote(stdout, "reader: the parent cancelled its context after the writer returned; it stopped between two values, never inside one")
+	} else {
+		printNote(stdout, "reader: %s", goroutineEnd(readErr, "the writer closed the channel and the reader's loop ended by itself"))
+	}
+	printNote(stdout, "%s", lines.note())
 }
 
 // goroutineEnd says in a few words how a writer or reader goroutine ended.

@@ -5,26 +5,26 @@
 // each, a reader process prints each value as it arrives, and the parent
 // waits for the writer and then stops the reader.
 //
-// In Go the queue between the two processes is an OS pipe that the parent
-// creates and hands to both children, carrying one JSON line per value. The
-// reader ends by itself when the stream ends; -terminate shows the tutorial's
-// way instead, where the parent kills a reader that would wait forever.
-// -mode goroutine shows the same exchange inside one process, with two
-// goroutines and a channel.
+// This file is the tutorial's program: write, read, and the parent's code.
+// The queue between the two processes is an OS pipe the parent makes and
+// hands to both children (pipes.go), carrying one JSON line per value
+// (wire.go). The reader ends by itself when the stream ends; -terminate
+// shows the tutorial's way instead, where the parent terminates a reader
+// that would wait forever. -mode goroutine runs the same write and read in
+// two goroutines joined by a channel (goroutines.go).
 //
 //	go run ./04-queue-ipc
+//	go run ./04-queue-ipc -compare          # beside the Python twin, do_queue.py
 //	go run ./04-queue-ipc -terminate -max-pause 0
-//	go run ./04-queue-ipc -crash reader
 //	go run ./04-queue-ipc -mode goroutine
 package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
@@ -38,81 +38,94 @@ func main() {
 	cli.Exit(err)
 }
 
-// config is what the flags choose, and hold, which only tests set.
-type config struct {
-	mode      string
-	maxPause  time.Duration
-	terminate bool
-	crash     string // "", "writer" or "reader"
-	// hold ("", "writer" or "reader") stops one child of process mode at a
-	// known point, so that a test can see what timing otherwise decides.
-	// The writer waits after its first value until the parent has seen the
-	// reader exit: use it with -crash reader. The reader waits before its
-	// first value until it is terminated: use it with -terminate.
-	hold string
-}
-
-// Modes and crash targets the flags accept.
-const (
-	modeProcess   = "process"
-	modeGoroutine = "goroutine"
-	roleWriter    = "writer"
-	roleReader    = "reader"
-)
-
-// maxMaxPause bounds the writer's pause (the tutorial's is below a second),
-// so that a mistyped value cannot keep the lesson waiting for days.
-const maxMaxPause = time.Hour
-
-// run parses the flags and runs the exchange in the chosen mode: the
-// tutorial's lines first, then the Go notes.
+// run parses the flags (flags.go) and runs the tutorial's program: the
+// tutorial's lines first, then the Go notes (notes.go); or, with -compare,
+// beside the Python twin (compare.go).
 func run(ctx context.Context, stdout io.Writer, args []string) error {
 	cfg, err := parseFlags(stdout, args)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if cfg.mode == modeGoroutine {
+	case cfg.compare:
+		return compare(ctx, stdout, cfg)
+	case cfg.mode == modeGoroutine:
 		return runGoroutines(ctx, stdout, cfg)
 	}
 	return runProcesses(ctx, stdout, cfg)
 }
 
-func parseFlags(stdout io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("04-queue-ipc", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.StringVar(&cfg.mode, "mode", defaultMode,
-		"process: a writer and a reader process joined by a pipe (Unix only); goroutine: two goroutines and a channel")
-	fs.DurationVar(&cfg.maxPause, "max-pause", time.Second,
-		fmt.Sprintf("the writer pauses a random time below this after each value (0: no pause; at most %v)", maxMaxPause))
-	fs.BoolVar(&cfg.terminate, "terminate", false,
-		"stop the reader as the tutorial does, by terminating it, instead of letting it end at end of stream")
-	fs.StringVar(&cfg.crash, "crash", "",
-		"writer or reader: make that one panic right after the first value, to see how the parent reports it")
-	if err := cli.Parse(fs, args); err != nil {
-		return config{}, err
+// values are what the writer puts into the queue, in this order.
+var values = []string{"A", "B", "C"}
+
+// write is the tutorial's write(q), run in the writer process (or
+// goroutine): it prints its PID, then announces and puts each value and
+// pauses, as the Python code does. The pause after the last value is what,
+// in the tutorial, usually gives the reader time to get C before it is
+// terminated.
+func write(out io.Writer, pid int, put func(string) error, pause func()) error {
+	if _, err := fmt.Fprintf(out, "Process to write: %d\n", pid); err != nil {
+		return err
 	}
-	if cfg.mode != modeProcess && cfg.mode != modeGoroutine {
-		return config{}, cli.Usagef("-mode must be %s or %s, got %q", modeProcess, modeGoroutine, cfg.mode)
+	for _, v := range values {
+		if _, err := fmt.Fprintf(out, "Put %s to queue...\n", v); err != nil {
+			return err
+		}
+		if err := put(v); err != nil { // q.put(value)
+			return fmt.Errorf("put %s: %w", v, err)
+		}
+		pause() // time.sleep(random.random())
 	}
-	if err := cli.NonNegative("max-pause", cfg.maxPause); err != nil {
-		return config{}, err
-	}
-	if err := cli.DurationAtMost("max-pause", cfg.maxPause, maxMaxPause); err != nil {
-		return config{}, err
-	}
-	if cfg.crash != "" && cfg.crash != roleWriter && cfg.crash != roleReader {
-		return config{}, cli.Usagef("-crash must be %s or %s, got %q", roleWriter, roleReader, cfg.crash)
-	}
-	return cfg, nil
+	return nil
 }
 
-// goNotes is the line that separates the tutorial's output from what this
-// port adds about Go.
-const goNotes = "--- Go notes ---"
+// read is the tutorial's read(q), run in the reader process (or goroutine):
+// it prints its PID, then each value as it arrives. Unlike the Python loop
+// it ends: get returns io.EOF once the writer is gone and the queue is
+// empty.
+func read(out io.Writer, pid int, get func() (string, error)) error {
+	if _, err := fmt.Fprintf(out, "Process to read: %d\n", pid); err != nil {
+		return err
+	}
+	for {
+		v, err := get() // q.get(True)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("get: %w", err)
+		}
+		if _, err := fmt.Fprintf(out, "Get %s from queue.\n", v); err != nil {
+			return err
+		}
+	}
+}
 
-// printf writes one line of notes. Output errors are ignored here because
-// the tutorial's lines, written first, would have failed already.
-func printf(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, format+"\n", args...)
+// runProcesses is the tutorial's main block. The writer and the reader are
+// this binary re-run as child:writer and child:reader (internal/child),
+// which call write and read (children.go).
+func runProcesses(ctx context.Context, stdout io.Writer, cfg config) error {
+	q, err := newPipes(stdout, cfg) // q = Queue(), and the pipes Go adds
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	pw, err := q.start(ctx, roleWriter) // pw = Process(target=write); pw.start()
+	if err != nil {
+		return err
+	}
+	pr, err := q.start(ctx, roleReader) // pr = Process(target=read); pr.start()
+	if err != nil {
+		return err // q.close kills the writer
+	}
+	// The children hold their ends of the pipes now. The parent closes its
+	// own copies, so that the reader sees end of stream when the writer
+	// exits; with -terminate it keeps its write end open, as Python's
+	// parent keeps its Queue, and the reader waits until it is terminated.
+	q.handOver()
+	writeErr := pw.join() // pw.join()
+	if cfg.terminate {
+		pr.terminate() // pr.terminate(): SIGTERM
+	}
+	readErr := pr.join()
+	return q.finish(pw, writeErr, pr, readErr)
 }

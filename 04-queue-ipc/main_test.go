@@ -47,11 +47,27 @@ var (
 // tutorial's part that is not one of its four shapes.
 func parse(t *testing.T, out string) transcript {
 	t.Helper()
-	var tr transcript
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	i := 0
-	for ; i < len(lines) && lines[i] != goNotes; i++ {
-		line := lines[i]
+	i := slices.Index(lines, goNotes)
+	require.GreaterOrEqual(t, i, 0, "no %q line in output:\n%s", goNotes, out)
+	tr := parseTutorial(t, lines[:i], out)
+	tr.notes = lines[i+1:]
+	return tr
+}
+
+// parseTutorialOnly takes apart the output of -tutorial-only, which must
+// be the tutorial's lines and nothing else.
+func parseTutorialOnly(t *testing.T, out string) transcript {
+	t.Helper()
+	return parseTutorial(t, strings.Split(strings.TrimSuffix(out, "\n"), "\n"), out)
+}
+
+// parseTutorial reads the tutorial's lines and fails the test on any line
+// that is not one of its four shapes.
+func parseTutorial(t *testing.T, lines []string, out string) transcript {
+	t.Helper()
+	var tr transcript
+	for _, line := range lines {
 		tr.tutorial = append(tr.tutorial, line)
 		switch {
 		case writerLine.MatchString(line):
@@ -66,8 +82,6 @@ func parse(t *testing.T, out string) transcript {
 			require.Failf(t, "unexpected line", "%q in output:\n%s", line, out)
 		}
 	}
-	require.Less(t, i, len(lines), "no %q line in output:\n%s", goNotes, out)
-	tr.notes = lines[i+1:]
 	return tr
 }
 
@@ -128,6 +142,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-crash", "parent"}, `-crash must be writer or reader, got "parent"`},
 		{[]string{"-terminate=maybe"}, `invalid boolean value "maybe" for -terminate`},
 		{[]string{"A", "B", "C"}, `unexpected argument "A"`},
+		{[]string{"-compare", "-crash", "reader"}, "-compare cannot take -crash"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -137,7 +152,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	clitest.RequireHelp(t, run, "-mode", "-max-pause", "-terminate", "-crash")
+	clitest.RequireHelp(t, run, "-mode", "-max-pause", "-terminate", "-crash", "-tutorial-only", "-compare")
 }
 
 func TestStreamCarriesValuesAndEndsCleanly(t *testing.T) {
@@ -149,7 +164,7 @@ func TestStreamCarriesValuesAndEndsCleanly(t *testing.T) {
 	assert.Equal(t, "{\"value\":\"A\"}\n{\"value\":\"B\"}\n{\"value\":\"C\"}\n", pipe.String(), "one JSON line per value")
 
 	var out bytes.Buffer
-	require.NoError(t, readValues(&out, 7, streamGet(&pipe)), "a stream that ends after a whole message is a clean end")
+	require.NoError(t, read(&out, 7, streamGet(&pipe)), "a stream that ends after a whole message is a clean end")
 	assert.Equal(t, "Process to read: 7\nGet A from queue.\nGet B from queue.\nGet C from queue.\n", out.String())
 }
 
@@ -158,7 +173,7 @@ func TestStreamCarriesValuesAndEndsCleanly(t *testing.T) {
 // end.
 func TestHalfMessageIsAnError(t *testing.T) {
 	var out bytes.Buffer
-	err := readValues(&out, 7, streamGet(strings.NewReader("{\"value\":\"A\"}\n{\"val")))
+	err := read(&out, 7, streamGet(strings.NewReader("{\"value\":\"A\"}\n{\"val")))
 	require.ErrorIs(t, err, errHalfMessage)
 	assert.Equal(t, "Process to read: 7\nGet A from queue.\n", out.String(), "the whole message before it still arrives")
 }
@@ -173,7 +188,7 @@ func TestReaderReadsUntilTheEndOfTheStream(t *testing.T) {
 		require.NoError(t, put(v))
 	}
 	var out bytes.Buffer
-	require.NoError(t, readValues(&out, 7, streamGet(&pipe)))
+	require.NoError(t, read(&out, 7, streamGet(&pipe)))
 	assert.Equal(t, "Process to read: 7\nGet A from queue.\nGet B from queue.\nGet C from queue.\nGet D from queue.\nGet E from queue.\n", out.String())
 	assert.Zero(t, pipe.Len(), "the reader read the stream to its end")
 }
@@ -188,12 +203,12 @@ func TestReaderReportsEachValueItReceives(t *testing.T) {
 		reported = append(reported, v)
 		return nil
 	})
-	require.NoError(t, readValues(&out, 7, get))
+	require.NoError(t, read(&out, 7, get))
 	assert.Equal(t, []string{"A", "B"}, reported)
 
 	broken := errors.New("broken")
 	get = reportingGet(streamGet(strings.NewReader("{\"value\":\"A\"}\n")), func(string) error { return broken })
-	err := readValues(io.Discard, 7, get)
+	err := read(io.Discard, 7, get)
 	require.ErrorIs(t, err, broken)
 	assert.Contains(t, err.Error(), "report A received")
 }
@@ -209,7 +224,7 @@ func TestWriterStopsAtTheFirstFailedPut(t *testing.T) {
 	broken := errors.New("broken")
 	var out bytes.Buffer
 	var pauses int
-	err := writeValues(&out, 7, func(v string) error {
+	err := write(&out, 7, func(v string) error {
 		if v == "B" {
 			return broken
 		}

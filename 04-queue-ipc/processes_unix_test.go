@@ -24,6 +24,7 @@ import (
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
+	"multitask/internal/twin"
 )
 
 var (
@@ -164,7 +165,7 @@ func TestProcessModeTerminateEndsTheReaderAndLeaksNothing(t *testing.T) {
 				tr.note(t, regexp.MustCompile(`; never got: `+lost+`$`))
 			}
 			tr.assertInOrder(t)
-			assert.Equal(t, "terminated by the parent after the writer exited (signal: terminated)", tr.note(t, readerNote)[3])
+			assert.Equal(t, "terminated by the parent once the writer exited (SIGTERM)", tr.note(t, readerNote)[3])
 			writer, reader := tr.pids(t)
 			assertGone(t, writer, reader)
 		})
@@ -185,7 +186,7 @@ func TestProcessModeTerminateNamesTheLostValues(t *testing.T) {
 	assert.Equal(t, 1, cli.ExitCode(err))
 	assert.EqualError(t, err, "the reader was stopped before it got A, B, C: 3 of 3 values were lost")
 	assert.Equal(t, "put its values and exited, exit status 0", tr.note(t, writerNote)[3])
-	assert.Equal(t, "terminated by the parent after the writer exited (signal: terminated)", tr.note(t, readerNote)[3])
+	assert.Equal(t, "terminated by the parent once the writer exited (SIGTERM)", tr.note(t, readerNote)[3])
 	tr.note(t, regexp.MustCompile(`^values: the writer announced A, B, C; the reader got nothing; never got: A, B, C$`))
 	writer, reader := tr.pids(t)
 	assertGone(t, writer, reader)
@@ -340,7 +341,7 @@ func TestWriterGetsEPIPEWhenNobodyReads(t *testing.T) {
 	require.NoError(t, r.Close())
 
 	var out bytes.Buffer
-	err = writeValues(&out, 7, streamPut(w), func() {})
+	err = write(&out, 7, streamPut(w), func() {})
 	require.ErrorIs(t, err, syscall.EPIPE)
 	assert.Contains(t, err.Error(), "put A")
 }
@@ -406,4 +407,34 @@ func TestProcessModeCancelKillsBothChildren(t *testing.T) {
 	writer, reader := tr.pids(t)
 	assert.Equal(t, writer, childFailure(t, err, roleWriter).pid)
 	assertGone(t, writer, reader)
+}
+
+// -compare -terminate with a reader held until it is terminated: the Go
+// run loses every value, and the comparison shows the missing "Get" lines
+// instead of stopping at the Go run's error.
+func TestCompareShowsLostValuesAsMissingLines(t *testing.T) {
+	requirePython(t)
+	cfg, err := parseFlags(io.Discard, []string{"-compare", "-terminate", "-max-pause", "0"})
+	require.NoError(t, err)
+	cfg.hold = roleReader
+	var out bytes.Buffer
+	err = endsByItself(t, &out, func(ctx context.Context) error { return compare(ctx, &out, cfg) })
+	require.ErrorIs(t, err, twin.ErrDiffer, "output:\n%s", &out)
+	assert.Contains(t, out.String(), "python3 do_queue.py")
+	assert.Regexp(t, `(?m)^\s+0\s+1 \| Get A from queue\.$`, out.String(), "Python got A, Go lost it")
+	assert.NotRegexp(t, `(?m)^\s+[1-9]\d*\s+\d+ . Get `, out.String(), "the Go run got nothing")
+}
+
+// -tutorial-only in process mode: no notes, so the children are asked for
+// no report (descriptor 4 is closed in them), and the lines are the
+// tutorial's, with the children's own PIDs.
+func TestProcessModeTutorialOnlyPrintsTheChildrensPIDs(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, runProcessMode(t, &out, []string{"-mode", "process", "-tutorial-only", "-max-pause", "0"}))
+	assertTutorialOnly(t, out.String())
+	tr := parseTutorialOnly(t, out.String())
+	assert.NotEqual(t, os.Getpid(), tr.writerPID)
+	assert.NotEqual(t, os.Getpid(), tr.readerPID)
+	assert.NotEqual(t, tr.writerPID, tr.readerPID)
+	assertGone(t, tr.writerPID, tr.readerPID)
 }

@@ -2,19 +2,14 @@
 
 package main
 
-import (
-	"context"
-	"io"
-
-	"multitask/internal/cli"
-)
+import "multitask/internal/cli"
 
 // defaultMode is goroutine where Go cannot hand a child extra pipe
 // descriptors: exec.Cmd.ExtraFiles works on Unix only.
 const defaultMode = modeGoroutine
 
-// runProcesses explains why process mode is not available here.
-func runProcesses(context.Context, io.Writer, config) error {
+// processModeSupported explains why process mode is not available here.
+func processModeSupported() error {
 	return cli.Usagef("-mode %s needs Unix: Go hands a child extra pipe descriptors (exec.Cmd.ExtraFiles) only there; use -mode %s",
 		modeProcess, modeGoroutine)
 }

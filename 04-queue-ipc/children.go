@@ -1,12 +1,9 @@
-//go:build unix
-
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -16,7 +13,8 @@ import (
 
 // The writer and the reader are functions of this binary that run in child
 // processes: the parent re-runs the binary as "child:writer" or
-// "child:reader" (see internal/child).
+// "child:reader" (see internal/child), and each sets up its end of the
+// pipes, then calls write or read (main.go).
 func init() {
 	child.Register(roleWriter, writerProcess)
 	child.Register(roleReader, readerProcess)
@@ -43,7 +41,7 @@ func writerProcess(args []string) error {
 	if c.hold {
 		pause = waitForStdinEnd
 	}
-	return writeValues(os.Stdout, os.Getpid(), put, pause)
+	return write(os.Stdout, os.Getpid(), put, pause)
 }
 
 // readerProcess is the reader child. Descriptor 3 is the read end of the
@@ -75,14 +73,7 @@ func readerProcess(args []string) error {
 			return held()
 		}
 	}
-	return readValues(os.Stdout, os.Getpid(), get)
-}
-
-// waitForStdinEnd is where a child told to -hold waits: until the parent
-// closes the other end of its stdin (see config.hold). After that it
-// returns at once.
-func waitForStdinEnd() {
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	return read(os.Stdout, os.Getpid(), get)
 }
 
 // childSetup is what a child gets from its parent: arguments and pipes.
@@ -90,7 +81,8 @@ type childSetup struct {
 	queue    *os.File // this child's end of the queue
 	maxPause time.Duration
 	crash    bool
-	hold     bool // tests only: wait at a known point (see config.hold)
+	hold     bool // tests only: wait at a known point (hold.go)
+	noReport bool // -tutorial-only: no notes, so no report pipe
 }
 
 // setUp parses the arguments the parent passed, sends the report on
@@ -102,6 +94,7 @@ func setUp(role string, args []string) (childSetup, error) {
 	fs.DurationVar(&c.maxPause, "max-pause", 0, "")
 	fs.BoolVar(&c.crash, "crash", false, "")
 	fs.BoolVar(&c.hold, "hold", false, "")
+	fs.BoolVar(&c.noReport, "no-report", false, "")
 	if err := cli.Parse(fs, args); err != nil {
 		return c, err
 	}
@@ -109,17 +102,28 @@ func setUp(role string, args []string) (childSetup, error) {
 	if err != nil {
 		return c, err
 	}
+	if !c.noReport {
+		if err := sendReport(role); err != nil {
+			return c, err
+		}
+	}
+	c.queue = queue
+	return c, nil
+}
+
+// sendReport tells the parent, on descriptor 4, this child's PID and its
+// parent's PID, for the notes.
+func sendReport(role string) error {
 	reportPipe, err := extraPipe(1, "report")
 	if err != nil {
-		return c, err
+		return err
 	}
 	defer reportPipe.Close()
 	rep := report{Role: role, PID: os.Getpid(), PPID: os.Getppid()}
 	if err := json.NewEncoder(reportPipe).Encode(rep); err != nil {
-		return c, fmt.Errorf("send report: %w", err)
+		return fmt.Errorf("send report: %w", err)
 	}
-	c.queue = queue
-	return c, nil
+	return nil
 }
 
 // extraPipe returns the i-th extra file and checks that it is a pipe. An
