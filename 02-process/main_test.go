@@ -56,7 +56,7 @@ func TestTutorialLinesWithRealPIDs(t *testing.T) {
 	require.NoError(t, err)
 
 	lines := runLines(t)
-	require.GreaterOrEqual(t, len(lines), 14, "output:\n%s", strings.Join(lines, "\n"))
+	require.GreaterOrEqual(t, len(lines), 15, "output:\n%s", strings.Join(lines, "\n"))
 
 	m := parentLine.FindStringSubmatch(lines[0])
 	require.NotNil(t, m, "line %q", lines[0])
@@ -72,11 +72,12 @@ func TestTutorialLinesWithRealPIDs(t *testing.T) {
 
 	assert.Equal(t, []string{"$ uname -sr", strings.TrimSpace(string(uname)), "Exit code: 0"}, lines[4:7],
 		"subprocess.call: the command line, its output, its exit code")
-	assert.Equal(t, []string{"$ sort", "apple", "banana", "cherry", "Exit code: 0"}, lines[7:12],
-		"communicate(): the input went in on stdin and the sorted output came back")
+	assert.Equal(t, []string{"$ sort", "apple", "banana", "cherry", "", "Exit code: 0"}, lines[7:13],
+		"communicate(): the input went in on stdin and the sorted output came back, "+
+			"printed with the newline print() adds")
 
-	assert.Equal(t, "--- Go notes ---", lines[12])
-	assert.Contains(t, lines[13], fmt.Sprintf("PID %d, exit status 0", childPID),
+	assert.Equal(t, "--- Go notes ---", lines[13])
+	assert.Contains(t, strings.Join(lines[14:], "\n"), fmt.Sprintf("PID %d, exit status 0", childPID),
 		"the PID the parent started is the PID the child printed for itself")
 }
 
@@ -94,13 +95,16 @@ func TestFailingCommandShowsItsExitCode(t *testing.T) {
 		wantOut []string // the lines from "$ ..." to "Exit code: ..."
 	}{
 		{"false", []string{"-cmd", "false"}, []string{"$ false", "Exit code: 1"}},
-		{"exit 3 via stdin", []string{"-input-cmd", "sh", "-input", "exit 3"}, []string{"$ sh", "Exit code: 3"}},
+		// The captured output is printed as print() prints it, followed by
+		// a newline: after output that ends in one, and after no output at
+		// all, that is an empty line.
+		{"exit 3 via stdin", []string{"-input-cmd", "sh", "-input", "exit 3"}, []string{"$ sh", "", "Exit code: 3"}},
 		{"output before the failure is kept", []string{"-input-cmd", "sh", "-input", "echo partial; exit 4"},
-			[]string{"$ sh", "partial", "Exit code: 4"}},
+			[]string{"$ sh", "partial", "", "Exit code: 4"}},
 		{"output without a final newline", []string{"-input-cmd", "sh", "-input", "printf partial; exit 5"},
 			[]string{"$ sh", "partial", "Exit code: 5"}},
 		{"killed by a signal", []string{"-input-cmd", "sh", "-input", "kill -9 $$"},
-			[]string{"$ sh", "Exit code: -1 (signal: killed)"}},
+			[]string{"$ sh", "", "Exit code: -1 (signal: killed)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +204,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-cmd", ""}, "-cmd must name a command"},
 		{[]string{"-input-cmd", "   "}, "-input-cmd must name a command"},
 		{[]string{"-cmd", `sh -c 'exit 3'`}, "quotes are not supported"},
+		{[]string{"-compare", "-name", "x", "-crash"}, "-compare runs the tutorial's programs as the Python twins do: it takes no -crash, -name"},
+		{[]string{"-input", "z", "-compare"}, "it takes no -input"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -209,5 +215,5 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	clitest.RequireHelp(t, run, "-name", "-crash", "-cmd", "-input-cmd", "-input")
+	clitest.RequireHelp(t, run, "-name", "-crash", "-cmd", "-input-cmd", "-input", "-tutorial-only", "-compare")
 }

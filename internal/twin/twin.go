@@ -71,9 +71,19 @@ func Python() (string, error) {
 	return path, nil
 }
 
+// lineBuffered is a sitecustomize module, which every Python process
+// imports at start-up, spawned children too: it makes stdout and stderr
+// flush at each newline, so that the lines of the twin's processes arrive
+// whole and in the order they were printed, as on a terminal. It turns
+// write_through off, which PYTHONUNBUFFERED in the user's environment
+// would turn on.
+const lineBuffered = `import sys
+sys.stdout.reconfigure(line_buffering=True, write_through=False)
+sys.stderr.reconfigure(line_buffering=True, write_through=False)
+`
+
 // Run runs the twin with python3 and returns its output lines, stdout and
-// stderr in the order written (Python runs unbuffered, so the lines of its
-// child processes interleave as they happen).
+// stderr in the order written.
 func (tw Twin) Run(ctx context.Context) ([]string, error) {
 	python, err := Python()
 	if err != nil {
@@ -94,7 +104,15 @@ func (tw Twin) Run(ctx context.Context) ([]string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, append([]string{"-u", script}, tw.Args...)...)
+	// Every Python process of the twin, children included, writes its
+	// output a whole line at a time (see lineBuffered); unbuffered (-u),
+	// print writes a line's text and its newline separately, and the
+	// lines of two processes run into each other.
+	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), []byte(lineBuffered), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, python, append([]string{script}, tw.Args...)...)
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer

@@ -146,3 +146,27 @@ func TestLongTitlesStandAboveTheColumns(t *testing.T) {
 	assert.Equal(t, "left:  "+long, got[0])
 	assert.Equal(t, "right: python3 x.py", got[1])
 }
+
+// TestChildProcessLinesArriveWhole: four processes printing at once never
+// cut each other's lines, as they do with python3 -u.
+func TestChildProcessLinesArriveWhole(t *testing.T) {
+	if _, err := Python(); err != nil {
+		t.Skipf("not tested without python3: %v", err)
+	}
+	src := `import multiprocessing, os
+def say(i):
+    for n in range(200):
+        print('worker %d line %d from %d' % (i, n, os.getpid()))
+if __name__ == '__main__':
+    ps = [multiprocessing.Process(target=say, args=(i,)) for i in range(4)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+`
+	lines, err := Twin{Name: "many.py", Source: []byte(src)}.Run(t.Context())
+	require.NoError(t, err)
+	require.Len(t, lines, 800)
+	whole := regexp.MustCompile(`^worker \d line \d+ from \d+$`)
+	for _, l := range lines {
+		require.Regexp(t, whole, l)
+	}
+}
