@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"multitask/09-distributed/rpcq"
 	"multitask/09-distributed/taskq"
+	"multitask/09-distributed/wire"
 )
 
 // BenchmarkEndToEnd measures the whole run over loopback TCP with -sleep 0:
@@ -76,4 +82,172 @@ func runOnce(b *testing.B, dial func(context.Context, string, []byte) (taskq.Wor
 		b.Error(err)
 	}
 	wg.Wait()
+}
+
+// The benchmarks below measure the master under abuse, for the figures in
+// the README: an honest worker's pace with and without a crowd of silent
+// connections, how fast one address can guess keys, and how much memory
+// connections that announce big frames and send nothing more can pin.
+//
+//	go test -run '^$' -bench 'Flood|Guesses|FrameAttack' -benchtime 1x ./09-distributed
+
+// BenchmarkHonestUnderSilentFlood is one honest worker doing 20,000 tasks
+// while silent connections (they connect and never say a word) are held
+// open to the master. The clock runs from the worker's dial to the last
+// result.
+func BenchmarkHonestUnderSilentFlood(b *testing.B) {
+	const tasks = 20_000
+	for _, silent := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("silent=%d", silent), func(b *testing.B) {
+			var busy time.Duration
+			for b.Loop() {
+				busy += floodRun(b, silent, tasks)
+			}
+			b.ReportMetric(float64(tasks*b.N)/busy.Seconds(), "tasks/s")
+		})
+	}
+}
+
+// floodRun serves a fresh hub, opens the silent connections, then times one
+// worker through the run.
+func floodRun(b *testing.B, silent, tasks int) time.Duration {
+	key := []byte("benchmark key")
+	hub := taskq.NewHub(nil)
+	srv, err := transports[defaultTransport].serve("127.0.0.1:0", key, hub, serveOptions{handshake: 5 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := srv.Addr().String()
+	var held []net.Conn
+	for range silent {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			b.Fatalf("silent connection %d: %v", len(held)+1, err)
+		}
+		held = append(held, c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		q, err := transports[defaultTransport].dial(ctx, addr, key)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		if err := work(ctx, io.Discard, q, 0, time.Minute); err != nil {
+			b.Error(err)
+		}
+	})
+	if err := putAndCollect(ctx, io.Discard, hub, tasks, time.Minute); err != nil {
+		b.Error(err)
+	}
+	took := time.Since(start)
+	if err := shutdown(hub, srv); err != nil {
+		b.Error(err)
+	}
+	wg.Wait()
+	for _, c := range held {
+		c.Close()
+	}
+	return took
+}
+
+// BenchmarkWrongKeyGuesses is an online guesser: 16 connections at a time
+// from one address, each trying a wrong key, for 3 seconds. The figure is
+// guesses/s: how many keys one address can try against the master.
+func BenchmarkWrongKeyGuesses(b *testing.B) {
+	const window = 3 * time.Second
+	var guesses atomic.Int64
+	var spent time.Duration
+	for b.Loop() {
+		hub := taskq.NewHub(nil)
+		srv, err := transports[defaultTransport].serve("127.0.0.1:0", []byte("zzz"), hub, serveOptions{handshake: 5 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), window)
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Go(func() {
+				for n := 0; ctx.Err() == nil; n++ {
+					guess := []byte(fmt.Sprintf("g%02d%05d", i, n))
+					_, err := rpcq.Dial(ctx, srv.Addr().String(), guess, rpcq.Options{})
+					if errors.Is(err, wire.ErrAuth) {
+						guesses.Add(1)
+					}
+				}
+			})
+		}
+		start := time.Now()
+		wg.Wait()
+		spent += time.Since(start)
+		cancel()
+		hub.Close()
+		_ = srv.Close()
+	}
+	b.ReportMetric(float64(guesses.Load())/spent.Seconds(), "guesses/s")
+}
+
+// BenchmarkFrameAttackMemory is 300 connections of a key holder, each
+// announcing a frame just under the 1 MiB limit and sending one byte of it.
+// peak-MB is how far the heap rose above where it started while the frames
+// hung; held-s is how long until the master had dropped them all (capped at
+// 15 s).
+func BenchmarkFrameAttackMemory(b *testing.B) {
+	const conns = 300
+	key := []byte("benchmark key")
+	var peak uint64
+	var held time.Duration
+	for b.Loop() {
+		hub := taskq.NewHub(nil)
+		srv, err := transports[defaultTransport].serve("127.0.0.1:0", key, hub, serveOptions{handshake: 5 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		var cs []net.Conn
+		for range conns {
+			c, err := net.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := wire.Client(c, key); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.Write(append(binary.BigEndian.AppendUint32(nil, wire.DefaultMaxFrame-1), 'x')); err != nil {
+				b.Fatal(err)
+			}
+			cs = append(cs, c)
+		}
+		start := time.Now()
+		// Sample the heap for a second: the master's readers allocate as the
+		// headers arrive.
+		for time.Since(start) < time.Second {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > base {
+				peak = max(peak, ms.HeapAlloc-base)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// How long the master keeps them: each read ends when it drops one.
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			_ = c.SetReadDeadline(start.Add(15 * time.Second))
+			wg.Go(func() { _, _ = io.Copy(io.Discard, c) })
+		}
+		wg.Wait()
+		held = max(held, time.Since(start))
+		for _, c := range cs {
+			c.Close()
+		}
+		hub.Close()
+		_ = srv.Close()
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+	b.ReportMetric(held.Seconds(), "held-s")
 }

@@ -32,20 +32,25 @@ func parseDemo(stdout io.Writer, args []string) (demoConfig, error) {
 	fs := flag.NewFlagSet("09-distributed", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c demoConfig
-	fs.IntVar(&c.workers, "workers", 2, "how many worker processes to start")
-	fs.IntVar(&c.tasks, "tasks", 10, "how many tasks the master puts")
-	fs.DurationVar(&c.pace, "sleep", time.Second, "how long each task takes")
-	fs.DurationVar(&c.idle, "idle", time.Second, "a worker stops when the task queue stays empty this long")
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "the master gives up when no result has come for this long")
+	fs.IntVar(&c.workers, "workers", 2, fmt.Sprintf("how many worker processes to start (1 to %d)", maxWorkers))
+	fs.IntVar(&c.tasks, "tasks", 10, fmt.Sprintf("how many tasks the master puts (1 to %d)", maxTasks))
+	fs.DurationVar(&c.pace, "sleep", time.Second, fmt.Sprintf("how long each task takes (at most %v)", maxDuration))
+	fs.DurationVar(&c.idle, "idle", time.Second, fmt.Sprintf("a worker stops when the task queue stays empty this long (at most %v)", maxDuration))
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, fmt.Sprintf("the master gives up when no result has come for this long (at most %v)", maxDuration))
 	shared := addSharedFlags(fs, false)
 	var err error
 	c.transport, _, err = shared.parse(fs, args, func() []error {
 		return []error{
 			cli.Positive("workers", c.workers),
+			cli.AtMost("workers", c.workers, maxWorkers),
 			cli.Positive("tasks", c.tasks),
+			cli.AtMost("tasks", c.tasks, maxTasks),
 			cli.NonNegative("sleep", c.pace),
+			cli.DurationAtMost("sleep", c.pace, maxDuration),
 			cli.PositiveDuration("idle", c.idle),
+			cli.DurationAtMost("idle", c.idle, maxDuration),
 			cli.PositiveDuration("timeout", c.timeout),
+			cli.DurationAtMost("timeout", c.timeout, maxDuration),
 		}
 	})
 	if errors.Is(err, flag.ErrHelp) {
@@ -75,7 +80,7 @@ func runDemo(ctx context.Context, stdout io.Writer, args []string) error {
 	mout := mux.writer(label("master"))
 	note := noteLine(mout)
 
-	hub := taskq.NewHub(note)
+	hub := taskq.NewHub(note, taskq.LeaseFor(defaultLease))
 	srv, err := transports[c.transport].serve("127.0.0.1:0", []byte(key), hub,
 		serveOptions{handshake: rpcq.DefaultHandshakeTimeout, logf: note})
 	if err != nil {
@@ -150,6 +155,7 @@ func startWorker(ctx context.Context, i int, label func(string) string, mux *lin
 		return nil, err
 	}
 	w := &demoWorker{name: name, cmd: cmd, out: mux.writer(label(name))}
+	ownProcessGroup(cmd)
 	cmd.Env = append(os.Environ(), keyEnv+"="+key)
 	cmd.Stdout, cmd.Stderr = w.out, w.out
 	// Cancelling ctx interrupts a worker as Ctrl-C would, so that it closes

@@ -14,6 +14,8 @@
 // worker.go) is written against two small interfaces of package taskq; the
 // queues themselves live in the master's taskq.Hub, and package rpcq carries
 // them over net/rpc behind the authenticated handshake of package wire.
+// Package guard keeps the connections that have not proved the key in
+// check: floods, and guessing.
 package main
 
 import (
@@ -21,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"multitask/internal/child"
@@ -30,12 +31,18 @@ import (
 
 func main() {
 	child.Serve()
-	// Ctrl-C cancels ctx: a worker stops (the master puts its task back), a
-	// master stops waiting, and both shut their connections down.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Stdout, os.Args[1:])
-	stop()
-	cli.Exit(err)
+	cli.Exit(runInterruptible(os.Args[1:]))
+}
+
+// runInterruptible is run under Ctrl-C. The first Ctrl-C (or SIGTERM)
+// cancels ctx: a worker stops (the master puts its task back), a master
+// stops waiting, the demo stops its workers, and all shut their connections
+// down. A second one ends the program at once, with status 130, should that
+// clean stop take too long.
+func runInterruptible(args []string) error {
+	ctx, stop := cli.NotifyContext(context.Background())
+	defer stop()
+	return run(ctx, os.Stdout, args)
 }
 
 // run picks the master, a worker or the demo by the first argument.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -90,8 +91,8 @@ func TestMasterAndWorkersStartedByHand(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0)
 	assert.Equal(t, goNotes, out[i+1])
 	assert.Regexp(t, `^the queues lived in this process \(pid \d+\); the workers reached them over rpc on 127\.0\.0\.1:\d+$`, out[i+2])
-	assert.Equal(t, "90 tasks put, 90 results kept; 0 tasks put back after a worker left, "+
-		"0 duplicate results dropped, 0 results for unknown tasks refused; 3 worker connections", out[i+3])
+	assert.Equal(t, "90 tasks put, 90 results kept; 0 tasks put back after a worker left, 0 after a lease ran out; "+
+		"0 duplicate results dropped, 0 late; 0 results refused (unknown task, or not leased to the sender); 3 worker connections", out[i+3])
 }
 
 func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
@@ -118,7 +119,7 @@ func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
 	assert.Regexp(t, `(?m)^-- connection #1 closed without answering task \d+ \(n=`+taken+`\); put back in the queue$`, m.out.String())
 	assert.Contains(t, lines(survivor.out.String()), "run task "+taken+" * "+taken+"...", "the survivor did the victim's task")
 	assert.Len(t, numbers(t, lines(survivor.out.String()), runLine), tasks, "and every other")
-	assert.Contains(t, m.out.String(), "6 tasks put, 6 results kept; 1 task put back after a worker left, 0 duplicate results dropped")
+	assert.Contains(t, m.out.String(), "6 tasks put, 6 results kept; 1 task put back after a worker left, 0 after a lease ran out; 0 duplicate results dropped")
 }
 
 func TestWrongKeyIsRefusedAndTheMasterKeepsServing(t *testing.T) {
@@ -219,6 +220,25 @@ func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
 		{[]string{"worker", "-authkey", "k", "now"}, 2, `worker: unexpected argument "now"`},
 		{[]string{"-workers", "0"}, 2, "-workers must be at least 1, got 0"},
 		{[]string{"-tasks", "x"}, 2, `09-distributed: invalid value "x" for flag -tasks: parse error`},
+		// Every count and duration has an upper bound that a small machine
+		// survives (-h shows it), and an empty address is refused.
+		{[]string{"master", "-authkey", "k", "-addr", ""}, 2,
+			"-addr must not be empty: give host:port, e.g. 127.0.0.1:5000 (this machine only) or :5000 (every network)"},
+		{[]string{"worker", "-authkey", "k", "-addr", ""}, 2, "-addr must not be empty: give the master's host:port"},
+		{[]string{"master", "-authkey", "k", "-tasks", "1000001"}, 2, "-tasks must be at most 1000000, got 1000001"},
+		{[]string{"master", "-authkey", "k", "-tasks", "9223372036854775807"}, 2, "-tasks must be at most 1000000, got 9223372036854775807"},
+		{[]string{"master", "-authkey", "k", "-tasks", "1e12"}, 2, `master: invalid value "1e12" for flag -tasks: parse error`},
+		{[]string{"master", "-authkey", "k", "-timeout", "61m"}, 2, "-timeout must be at most 1h0m0s, got 1h1m0s"},
+		{[]string{"master", "-authkey", "k", "-handshake", "2m"}, 2, "-handshake must be at most 1m0s, got 2m0s"},
+		{[]string{"master", "-authkey", "k", "-lease", "50ms"}, 2, "-lease must be at least 100ms, got 50ms"},
+		{[]string{"master", "-authkey", "k", "-lease", "2h"}, 2, "-lease must be at most 1h0m0s, got 2h0m0s"},
+		{[]string{"worker", "-authkey", "k", "-sleep", "2h"}, 2, "-sleep must be at most 1h0m0s, got 2h0m0s"},
+		{[]string{"worker", "-authkey", "k", "-idle", "2h"}, 2, "-idle must be at most 1h0m0s, got 2h0m0s"},
+		{[]string{"-workers", "100000"}, 2, "-workers must be at most 64, got 100000"},
+		{[]string{"-tasks", "1000001"}, 2, "-tasks must be at most 1000000, got 1000001"},
+		{[]string{"-sleep", "2h"}, 2, "-sleep must be at most 1h0m0s, got 2h0m0s"},
+		{[]string{"-idle", "2h"}, 2, "-idle must be at most 1h0m0s, got 2h0m0s"},
+		{[]string{"-timeout", "2h"}, 2, "-timeout must be at most 1h0m0s, got 2h0m0s"},
 		{[]string{"master", "-authkey", "k", "-addr", busyAddr}, 1, "listen on " + busyAddr + ": listen tcp " + busyAddr + ": bind: address already in use"},
 		{[]string{"worker", "-authkey", "k", "-addr", closedAddr}, 1, "connect to " + closedAddr + ": dial tcp " + closedAddr + ": connect: connection refused"},
 	}
@@ -243,6 +263,35 @@ func TestHelpListsTheFlags(t *testing.T) {
 			return run(ctx, stdout, append(slices.Clone(command), args...))
 		}, "-transport")
 	}
+}
+
+func TestHelpShowsTheBounds(t *testing.T) {
+	for _, tt := range []struct {
+		command []string
+		bounds  []string
+	}{
+		{nil, []string{"(1 to 64)", "(1 to 1000000)", "(at most 1h0m0s)"}},
+		{[]string{"master"}, []string{"(1 to 1000000)", "(at most 1h0m0s)", "(at most 1m0s)", "(100ms to 1h0m0s)", "not empty"}},
+		{[]string{"worker"}, []string{"at most 1h0m0s)"}},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), &out, append(slices.Clone(tt.command), "-h"))
+		require.ErrorIs(t, err, flag.ErrHelp)
+		for _, b := range tt.bounds {
+			assert.Contains(t, out.String(), b, "%v -h", tt.command)
+		}
+	}
+}
+
+func TestTheTutorialsKeyWorksWithAWarning(t *testing.T) {
+	m := start(t, "master", "-addr", "127.0.0.1:0", "-authkey", "abc", "-tasks", "2")
+	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
+	w := start(t, "worker", "-addr", addr, "-authkey", "abc", "-sleep", "0")
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, w.wait(t), w.out.String())
+	warnings := regexp.MustCompile(`(?m)^-- the key is only 3 bytes long: a key that short can be guessed; `).FindAllString(m.out.String(), -1)
+	assert.Len(t, warnings, 1, "one line of warning:\n%s", m.out.String())
+	checkMasterOutput(t, lines(m.out.String()), 2)
 }
 
 func TestListeningBeyondLoopbackIsNoticed(t *testing.T) {

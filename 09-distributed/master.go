@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"multitask/09-distributed/guard"
 	"multitask/09-distributed/rpcq"
 	"multitask/09-distributed/taskq"
 	"multitask/internal/cli"
@@ -25,25 +26,39 @@ type masterConfig struct {
 	tasks     int
 	timeout   time.Duration
 	handshake time.Duration
+	lease     time.Duration
 	transport string
 	key       []byte
 }
+
+// defaultLease is how long a task stays leased to a worker that gives no
+// sign of life; a live worker's heartbeat renews it four times as often.
+const defaultLease = 10 * time.Second
 
 func parseMaster(stdout io.Writer, args []string) (masterConfig, error) {
 	fs := flag.NewFlagSet("master", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c masterConfig
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:5000", `address to listen on; the default serves this machine only, ":5000" every network`)
-	fs.IntVar(&c.tasks, "tasks", 10, "how many tasks to put")
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "give up when no result has come for this long")
-	fs.DurationVar(&c.handshake, "handshake", rpcq.DefaultHandshakeTimeout, "how long a connecting worker has to prove it knows the key")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:5000", `address to listen on, not empty; the default serves this machine only, ":5000" every network`)
+	fs.IntVar(&c.tasks, "tasks", 10, fmt.Sprintf("how many tasks to put (1 to %d)", maxTasks))
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, fmt.Sprintf("give up when no result has come for this long (at most %v)", maxDuration))
+	fs.DurationVar(&c.handshake, "handshake", rpcq.DefaultHandshakeTimeout,
+		fmt.Sprintf("how long a connecting worker has to prove it knows the key (at most %v)", maxHandshake))
+	fs.DurationVar(&c.lease, "lease", defaultLease,
+		fmt.Sprintf("a task goes back to the queue when its worker gives no sign of life for this long (%v to %v)", minLease, maxDuration))
 	shared := addSharedFlags(fs, true)
 	var err error
 	c.transport, c.key, err = shared.parse(fs, args, func() []error {
 		return []error{
+			notEmpty("addr", c.addr, `give host:port, e.g. 127.0.0.1:5000 (this machine only) or :5000 (every network)`),
 			cli.Positive("tasks", c.tasks),
+			cli.AtMost("tasks", c.tasks, maxTasks),
 			cli.PositiveDuration("timeout", c.timeout),
+			cli.DurationAtMost("timeout", c.timeout, maxDuration),
 			cli.PositiveDuration("handshake", c.handshake),
+			cli.DurationAtMost("handshake", c.handshake, maxHandshake),
+			durationAtLeast("lease", c.lease, minLease),
+			cli.DurationAtMost("lease", c.lease, maxDuration),
 		}
 	})
 	return c, err
@@ -58,7 +73,10 @@ func runMaster(ctx context.Context, stdout io.Writer, args []string) error {
 	}
 	out := newLineMux(stdout).writer("")
 	note := noteLine(out)
-	hub := taskq.NewHub(note)
+	if warning := guard.ShortKeyWarning(c.key); warning != "" {
+		note("%s", warning)
+	}
+	hub := taskq.NewHub(note, taskq.LeaseFor(c.lease))
 	srv, err := transports[c.transport].serve(c.addr, c.key, hub, serveOptions{handshake: c.handshake, logf: note})
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
@@ -162,10 +180,11 @@ func printable(s string) string {
 
 // statsLine sums up what the hub saw.
 func statsLine(s taskq.Stats) string {
-	return fmt.Sprintf("%s put, %s kept; %s put back after a worker left, "+
-		"%s dropped, %s for unknown tasks refused; %s",
-		count(s.Tasks, "task"), count(s.Results, "result"), count(s.PutBack, "task"),
-		count(s.Duplicates, "duplicate result"), count(s.Unknown, "result"), count(s.Sessions, "worker connection"))
+	return fmt.Sprintf("%s put, %s kept; %s put back after a worker left, %d after a lease ran out; "+
+		"%s dropped, %d late; %s refused (unknown task, or not leased to the sender); %s",
+		count(s.Tasks, "task"), count(s.Results, "result"), count(s.PutBack, "task"), s.Expired,
+		count(s.Duplicates, "duplicate result"), s.Late, count(s.Unknown+s.NotLeased, "result"),
+		count(s.Sessions, "worker connection"))
 }
 
 // count writes "1 task" or "2 tasks".

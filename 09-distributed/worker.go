@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 
 	"multitask/09-distributed/taskq"
@@ -19,7 +18,7 @@ import (
 // child role "worker" is the worker command, run with the given arguments.
 func init() {
 	child.Register("worker", func(args []string) error {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		ctx, stop := cli.NotifyContext(context.Background())
 		defer stop()
 		return runWorker(ctx, os.Stdout, args)
 	})
@@ -39,14 +38,17 @@ func parseWorker(stdout io.Writer, args []string) (workerConfig, error) {
 	fs.SetOutput(stdout)
 	var c workerConfig
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:5000", "the master's address")
-	fs.DurationVar(&c.pace, "sleep", time.Second, "how long each task takes (the tutorial sleeps 1s)")
-	fs.DurationVar(&c.idle, "idle", time.Second, "stop when the task queue stays empty this long")
+	fs.DurationVar(&c.pace, "sleep", time.Second, fmt.Sprintf("how long each task takes (the tutorial sleeps 1s; at most %v)", maxDuration))
+	fs.DurationVar(&c.idle, "idle", time.Second, fmt.Sprintf("stop when the task queue stays empty this long (at most %v)", maxDuration))
 	shared := addSharedFlags(fs, true)
 	var err error
 	c.transport, c.key, err = shared.parse(fs, args, func() []error {
 		return []error{
+			notEmpty("addr", c.addr, "give the master's host:port, e.g. 127.0.0.1:5000"),
 			cli.NonNegative("sleep", c.pace),
+			cli.DurationAtMost("sleep", c.pace, maxDuration),
 			cli.PositiveDuration("idle", c.idle),
+			cli.DurationAtMost("idle", c.idle, maxDuration),
 		}
 	})
 	return c, err
@@ -68,10 +70,12 @@ func runWorker(ctx context.Context, stdout io.Writer, args []string) error {
 }
 
 // work is the loop of task_worker.py, against any taskq.Worker: take a task,
-// square its number, take pace doing it, put the result. It ends when the
-// queue stays empty for idle (an ordinary outcome, not an exception) or the
-// master has gone, and then says "worker exit.". Any other failure is
-// returned; the tasks this worker held go back to the queue either way.
+// square its number, take pace doing it, put the result. It ends well when
+// the queue stays empty for idle (an ordinary outcome, not an exception) or
+// the master has closed the queues, and then says "worker exit.". Anything
+// else is returned, a master that crashed or vanished too, so that the
+// worker exits 1 and whoever supervises it can tell that from a clean end;
+// the tasks this worker held go back to the queue either way.
 func work(ctx context.Context, out io.Writer, q taskq.Worker, pace, idle time.Duration) (err error) {
 	defer func() {
 		if cerr := q.Close(); err == nil {

@@ -32,9 +32,12 @@ const closeTimeout = 10 * time.Second
 // [Server]. It implements [taskq.Worker]. It is not safe for concurrent use:
 // a worker takes one task at a time.
 type Client struct {
-	rpc      *rpc.Client
-	codec    *clientCodec
-	maxBatch int
+	rpc         *rpc.Client
+	codec       *clientCodec
+	maxBatch    int
+	callTimeout time.Duration
+	timer       *time.Timer // bounds the call in flight
+	hb          *heartbeat  // started once the master has said its lease
 
 	tasks        []taskq.Task   // leased to this worker, not handed out yet
 	batchAt      time.Time      // when the last batch of tasks arrived
@@ -47,6 +50,8 @@ type Client struct {
 
 // Dial connects to the master at TCP address addr and runs the handshake
 // with key. The handshake ends after opts.HandshakeTimeout or when ctx does.
+// When Dial returns, the master counts the connection as a worker's: if it
+// closes now, the worker is told that the queues are closed, not cut off.
 func Dial(ctx context.Context, addr string, key []byte, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
 	var d net.Dialer
@@ -67,16 +72,32 @@ func Dial(ctx context.Context, addr string, key []byte, opts Options) (*Client, 
 		return nil, err
 	}
 	_ = conn.SetDeadline(time.Time{})
-	codec := &clientCodec{frames: newFrames(conn, keys, opts.MaxFrame)}
-	return &Client{rpc: rpc.NewClientWithCodec(codec), codec: codec, maxBatch: opts.MaxBatch}, nil
+	codec := &clientCodec{frames: newFrames(conn, keys, opts)}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	return &Client{
+		rpc:         rpc.NewClientWithCodec(codec),
+		codec:       codec,
+		maxBatch:    opts.MaxBatch,
+		callTimeout: opts.CallTimeout,
+		timer:       timer,
+	}, nil
 }
 
 // GetTask returns the next task leased to this worker, asking the master
 // for more (and handing in the results held back) when it has none left.
+// A wait longer than the master grants in one call (maxWait) takes several.
 func (c *Client) GetTask(ctx context.Context, timeout time.Duration) (taskq.Task, bool, error) {
 	if len(c.tasks) == 0 {
-		if err := c.exchange(ctx, c.want(), timeout); err != nil {
-			return taskq.Task{}, false, err
+		end := time.Now().Add(timeout)
+		for {
+			wait := max(min(time.Until(end), maxWait), 0)
+			if err := c.exchange(ctx, c.want(), wait); err != nil {
+				return taskq.Task{}, false, err
+			}
+			if len(c.tasks) > 0 || time.Until(end) <= 0 {
+				break
+			}
 		}
 		if len(c.tasks) == 0 {
 			return taskq.Task{}, false, nil
@@ -129,6 +150,7 @@ func (c *Client) Close() error {
 		cancel()
 	}
 	c.closed = true
+	c.hb.end()
 	_ = c.rpc.Close()
 	// The rpc package reads responses in a goroutine of its own; closing the
 	// connection ends it, and this waits until it has seen that.
@@ -141,20 +163,38 @@ func (c *Client) Close() error {
 }
 
 // exchange hands in the pending results and asks for want tasks, waiting at
-// most wait for the first.
+// most wait for the first. The master's answer must come within wait and
+// the call timeout: a master that has stopped (kill -STOP, a frozen
+// machine) or vanished without closing the connection cannot hang the
+// worker.
 func (c *Client) exchange(ctx context.Context, want int, wait time.Duration) error {
+	if c.err == nil {
+		if err := c.hb.failure(); errors.Is(err, taskq.ErrClosed) {
+			c.fail(err)
+		} else if err != nil {
+			_ = c.callFailed(err)
+		}
+	}
 	if c.err != nil {
 		return c.err
 	}
 	args := ExchangeArgs{Results: c.pending, Want: want, Wait: wait}
 	var reply ExchangeReply
 	call := c.rpc.Go(serviceName+".Exchange", args, &reply, make(chan *rpc.Call, 1))
+	limit := wait + c.callTimeout
+	c.timer.Reset(limit)
 	select {
 	case <-call.Done:
+		c.timer.Stop()
 	case <-ctx.Done():
+		c.timer.Stop()
 		// The master may lease us tasks in this very call; closing the
 		// connection makes it put them back.
 		c.fail(ctx.Err())
+		<-call.Done
+		return c.err
+	case <-c.timer.C:
+		c.fail(&lostError{cause: fmt.Errorf("no answer within %v", limit)})
 		<-call.Done
 		return c.err
 	}
@@ -165,6 +205,9 @@ func (c *Client) exchange(ctx context.Context, want int, wait time.Duration) err
 	if reply.Closed {
 		c.fail(taskq.ErrClosed)
 		return c.err
+	}
+	if c.hb == nil && reply.Lease > 0 {
+		c.hb = startHeartbeat(c.rpc, reply.Lease/4, c.callTimeout)
 	}
 	if want > 0 {
 		c.tasks = reply.Tasks
@@ -194,14 +237,14 @@ func (c *Client) callFailed(err error) error {
 	return c.err
 }
 
-// lostError is a connection that ended under the worker: the master went
-// away. For a worker that is the end of the work, as when the master closes
-// the queues, so it counts as [taskq.ErrClosed].
+// lostError is a connection that ended under the worker without the master
+// saying the queues are closed: the master crashed, was killed, stopped
+// answering, or the network broke. It is not [taskq.ErrClosed]: a worker
+// reports it and exits 1, so that whoever supervises it can tell a crash
+// from a clean end.
 type lostError struct{ cause error }
 
 func (e *lostError) Error() string { return "lost the connection to the master: " + e.cause.Error() }
-
-func (e *lostError) Is(target error) bool { return target == taskq.ErrClosed }
 
 func (e *lostError) Unwrap() error { return e.cause }
 

@@ -3,10 +3,12 @@ package rpcq
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"net"
 	"net/rpc"
 	"sync"
+	"sync/atomic"
 
 	"multitask/09-distributed/wire"
 )
@@ -37,13 +39,14 @@ type frames struct {
 	readEnd chan struct{} // closed when reading has failed for good
 }
 
-func newFrames(conn net.Conn, keys wire.Keys, maxFrame int) *frames {
+func newFrames(conn net.Conn, keys wire.Keys, opts Options) *frames {
 	f := &frames{
 		conn:    conn,
-		r:       wire.NewReader(conn, keys.Recv, maxFrame),
-		w:       wire.NewWriter(conn, keys.Send, maxFrame),
+		r:       wire.NewReader(conn, keys.Recv, opts.MaxFrame),
+		w:       wire.NewWriter(conn, keys.Send, opts.MaxFrame),
 		readEnd: make(chan struct{}),
 	}
+	f.r.SetFrameTimeout(opts.FrameTimeout)
 	f.dec = gob.NewDecoder(&f.in)
 	f.enc = gob.NewEncoder(&f.out)
 	return f
@@ -134,13 +137,27 @@ func decodeFrame(payload []byte, h, body any) error {
 // onReadEnd, which closes the worker's session: the rpc package waits for the
 // calls in flight before it returns, and a call waiting for tasks only ends
 // when the session does.
+//
+// The rpc package runs every request in a goroutine of its own, as soon as
+// it has read it; so the codec counts the calls in flight, and a request
+// beyond maxInFlight ends the connection instead of starting one more.
 type serverCodec struct {
 	*frames
-	onReadEnd func()
+	onReadEnd   func()
+	maxInFlight int64
+	inFlight    atomic.Int64 // requests read whose response is not written yet
 }
+
+// errTooManyCalls ends a connection that sends requests faster than it reads
+// the answers.
+var errTooManyCalls = errors.New("too many calls in flight")
 
 func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
 	err := c.readHeader(r)
+	if err == nil && c.inFlight.Add(1) > c.maxInFlight {
+		err = fmt.Errorf("%w: more than %d", errTooManyCalls, c.maxInFlight)
+		c.failRead(err)
+	}
 	if err != nil {
 		c.onReadEnd()
 	}
@@ -149,7 +166,12 @@ func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
 
 func (c *serverCodec) ReadRequestBody(body any) error { return c.readBody(body) }
 
-func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error { return c.write(r, body) }
+// WriteResponse counts the call as ended before it writes the answer: the
+// worker can only send its next request once it has read this one.
+func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
+	c.inFlight.Add(-1)
+	return c.write(r, body)
+}
 
 // clientCodec is a worker's side: it writes requests and reads responses.
 type clientCodec struct {

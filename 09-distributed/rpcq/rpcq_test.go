@@ -27,29 +27,29 @@ func TestMain(m *testing.M) {
 
 var testKey = []byte("rpcq test key")
 
-// guard bounds every wait of these tests for something that should happen
+// patience bounds every wait of these tests for something that should happen
 // at once over loopback: long enough for a loaded machine, short enough to
 // fail with a message well before go test's own timeout.
-const guard = 10 * time.Second
+const patience = 10 * time.Second
 
 // receive returns the next value from ch, or fails the test saying what did
-// not happen within guard.
+// not happen within patience.
 func receive[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
-	timer := time.NewTimer(guard)
+	timer := time.NewTimer(patience)
 	defer timer.Stop()
 	select {
 	case v := <-ch:
 		return v
 	case <-timer.C:
-		t.Fatalf("after %v: %s", guard, what)
+		t.Fatalf("after %v: %s", patience, what)
 		var zero T
 		return zero
 	}
 }
 
 // waitGroup waits for wg, or fails the test saying what did not happen
-// within guard.
+// within patience.
 func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 	t.Helper()
 	done := make(chan struct{})
@@ -63,7 +63,7 @@ func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 // dialCtx bounds a Dial, so that one whose handshake deadline is broken
 // fails the test instead of hanging it.
 func dialCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), guard)
+	ctx, cancel := context.WithTimeout(t.Context(), patience)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -95,8 +95,14 @@ type master struct {
 
 func startMaster(t *testing.T, opts Options) *master {
 	t.Helper()
+	return startMasterWithHub(t, opts)
+}
+
+// startMasterWithHub is startMaster with options for the hub.
+func startMasterWithHub(t *testing.T, opts Options, hubOpts ...taskq.Option) *master {
+	t.Helper()
 	m := &master{log: &logged{}}
-	m.hub = taskq.NewHub(m.log.logf)
+	m.hub = taskq.NewHub(m.log.logf, hubOpts...)
 	opts.Logf = m.log.logf
 	var err error
 	m.srv, err = Listen("127.0.0.1:0", testKey, m.hub, opts)
@@ -137,9 +143,9 @@ func dialWith(t *testing.T, m *master, opts Options) *Client {
 // take gets a task that the test knows is there.
 func take(t *testing.T, c *Client) taskq.Task {
 	t.Helper()
-	task, ok, err := c.GetTask(t.Context(), guard)
+	task, ok, err := c.GetTask(t.Context(), patience)
 	require.NoError(t, err)
-	require.True(t, ok, "no task within %v", guard)
+	require.True(t, ok, "no task within %v", patience)
 	return task
 }
 
@@ -265,9 +271,9 @@ func TestOversizedFrameDropsOnlyThatWorker(t *testing.T) {
 
 	require.NoError(t, good.PutResult(t.Context(), taskq.Result{TaskID: task.ID, Text: "1"}))
 	require.NoError(t, good.Close(), "the good worker hands its result in")
-	r, ok, err := m.hub.GetResult(t.Context(), guard)
+	r, ok, err := m.hub.GetResult(t.Context(), patience)
 	require.NoError(t, err)
-	require.True(t, ok, "the good worker's result did not arrive within %v", guard)
+	require.True(t, ok, "the good worker's result did not arrive within %v", patience)
 	assert.Equal(t, task.ID, r.TaskID)
 	m.close(t)
 	assert.Regexp(t, `dropped connection #2: bad frame: 2147483647 bytes announced, over the 1048576-byte limit`, m.log.text())
@@ -310,7 +316,7 @@ func TestResultForUnknownTaskIsRefused(t *testing.T) {
 	m.put(t, 1)
 	c := dial(t, m)
 	require.NoError(t, c.PutResult(t.Context(), taskq.Result{TaskID: 999, Text: "made up"}))
-	_, _, err := c.GetTask(t.Context(), guard)
+	_, _, err := c.GetTask(t.Context(), patience)
 	require.EqualError(t, err, "the master refused: result for unknown task 999")
 
 	assert.Equal(t, uint64(1), take(t, c).ID, "the connection stays usable")
@@ -358,19 +364,19 @@ func TestAVanishedWorkersWaitingRequestIsReleased(t *testing.T) {
 		Want:    1,
 		Wait:    time.Hour,
 	}, &reply, make(chan *rpc.Call, 1))
-	r, ok, err := m.hub.GetResult(t.Context(), guard)
+	r, ok, err := m.hub.GetResult(t.Context(), patience)
 	require.NoError(t, err)
-	require.True(t, ok, "the waiting request did not reach the master within %v", guard)
+	require.True(t, ok, "the waiting request did not reach the master within %v", patience)
 	require.Equal(t, answered.ID, r.TaskID)
 
 	// Its process dies: the connection closes under the waiting request.
 	require.NoError(t, gone.codec.conn.Close())
 	receive(t, call.Done, "the vanished worker's own call did not end when its connection closed")
 
-	again, ok, err := other.GetTask(t.Context(), guard)
+	again, ok, err := other.GetTask(t.Context(), patience)
 	require.NoError(t, err)
 	require.True(t, ok, "task %d did not come back within %v (maxWait is %v): "+
-		"the vanished worker's waiting request was not released", held.ID, guard, maxWait)
+		"the vanished worker's waiting request was not released", held.ID, patience, maxWait)
 	assert.Equal(t, held, again)
 	require.NoError(t, other.PutResult(t.Context(), taskq.Result{TaskID: again.ID}))
 	require.NoError(t, other.Close())
@@ -403,7 +409,7 @@ func fakeMaster(t *testing.T, behave func(net.Conn)) string {
 	wg.Go(func() {
 		c, err := ln.Accept()
 		if assert.NoError(t, err) {
-			_ = c.SetDeadline(time.Now().Add(guard))
+			_ = c.SetDeadline(time.Now().Add(patience))
 			behave(c)
 			c.Close()
 		}
@@ -473,10 +479,7 @@ func TestPrefetchFollowsThePace(t *testing.T) {
 func TestWorkerBetweenCallsIsToldTheQueuesAreClosed(t *testing.T) {
 	m := startMaster(t, Options{})
 	c := dial(t, m)
-	// A first call, answered: the master has now taken the connection past
-	// its handshake. Without it Close may still see a handshake under way
-	// (Dial returns before the master marks the connection as serving) and
-	// cut the connection at once, which is not what this test is about.
+	// A first call, answered: the worker is between two calls now.
 	_, ok, err := c.GetTask(t.Context(), 0)
 	require.NoError(t, err)
 	require.False(t, ok, "no task was put")
@@ -484,7 +487,7 @@ func TestWorkerBetweenCallsIsToldTheQueuesAreClosed(t *testing.T) {
 	m.hub.Close()
 	closed := make(chan error, 1)
 	go func() { closed <- m.srv.Close() }()
-	_, _, err = c.GetTask(t.Context(), guard)
+	_, _, err = c.GetTask(t.Context(), patience)
 	assert.EqualError(t, err, "the master has closed the queues", "an answer, not a cut connection")
 	require.NoError(t, c.Close())
 	assert.NoError(t, receive(t, closed, "the server's Close did not return after its worker left"))

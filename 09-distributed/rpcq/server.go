@@ -10,17 +10,29 @@
 // trip, and asks for more than one task at a time when it finishes them
 // quickly. That is what makes a hundred thousand tasks a second possible
 // over loopback; the hub's leases keep it from losing or doubling a task.
+//
+// The server expects hostile peers. Before the handshake, package guard
+// decides who may wait for it (a flood cycles through a bounded room) and
+// slows down an address that keeps failing it. After the handshake a peer
+// holds the key, and is still bounded: frames of at most MaxFrame bytes
+// whose buffer grows with what arrives and which must arrive within
+// FrameTimeout once begun, at most MaxInFlight calls at once, and results
+// accepted only for the tasks leased to that very connection. A worker's
+// calls, in turn, end within their wait and CallTimeout, and a heartbeat
+// keeps its leases alive while it works.
 package rpcq
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/rpc"
 	"os"
 	"sync"
 	"time"
 
+	"multitask/09-distributed/guard"
 	"multitask/09-distributed/taskq"
 	"multitask/09-distributed/wire"
 )
@@ -29,6 +41,22 @@ import (
 // handshake unless [Options] say otherwise.
 const DefaultHandshakeTimeout = 5 * time.Second
 
+// Defaults of the other [Options].
+const (
+	// DefaultFrameTimeout is how long a frame may take to arrive once its
+	// first byte has: long enough for a megabyte over a slow line, short
+	// enough that a peer cannot pin a half-sent frame for long.
+	DefaultFrameTimeout = 10 * time.Second
+	// DefaultCallTimeout is how long a worker waits for the master's answer
+	// beyond the wait it asked for: a stopped or vanished master cannot
+	// hang it longer.
+	DefaultCallTimeout = 15 * time.Second
+	// DefaultMaxInFlight bounds the calls a worker may have in flight on one
+	// connection. An honest one has two at most: an exchange, and a
+	// heartbeat while it works on a task.
+	DefaultMaxInFlight = 4
+)
+
 // Options tune a server or a client; the zero value is ready to use.
 type Options struct {
 	// MaxFrame is the largest frame payload accepted or sent, in bytes
@@ -36,13 +64,26 @@ type Options struct {
 	MaxFrame int
 	// HandshakeTimeout bounds the handshake (default DefaultHandshakeTimeout).
 	HandshakeTimeout time.Duration
+	// FrameTimeout bounds the arrival of a frame once it has begun (default
+	// DefaultFrameTimeout).
+	FrameTimeout time.Duration
 	// Logf, on a server, is told in one line about connections it refuses or
 	// drops. Nil logs nothing.
 	Logf func(format string, args ...any)
+	// Guard, on a server, limits the connections that have not proved the
+	// key and slows down guessing; its Logf defaults to Logf.
+	Guard guard.Config
+	// MaxInFlight, on a server, is the most calls one connection may have
+	// in flight (default DefaultMaxInFlight); a connection that sends more
+	// is dropped.
+	MaxInFlight int
 	// MaxBatch, on a client, is the most tasks it asks for at once and the
 	// most results it holds back (default 256). 1 makes every task a round
 	// trip of its own, as with Python's proxies.
 	MaxBatch int
+	// CallTimeout, on a client, is how long it waits for an answer beyond
+	// the wait it asked for (default DefaultCallTimeout).
+	CallTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -52,11 +93,23 @@ func (o Options) withDefaults() Options {
 	if o.HandshakeTimeout <= 0 {
 		o.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if o.FrameTimeout <= 0 {
+		o.FrameTimeout = DefaultFrameTimeout
+	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.Guard.Logf == nil {
+		o.Guard.Logf = o.Logf
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = defaultMaxBatch
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
 	}
 	return o
 }
@@ -68,12 +121,14 @@ const closeGrace = time.Second
 
 // Server serves a hub's queues to the workers that connect to its listener.
 type Server struct {
-	ln   net.Listener
-	key  []byte
-	hub  *taskq.Hub
-	opts Options
-	wg   sync.WaitGroup // the accept loop and one per connection
-	done chan struct{}  // closed by Close
+	ln     net.Listener
+	key    []byte
+	hub    *taskq.Hub
+	opts   Options
+	guard  *guard.Guard
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the accept loop and one per connection
 
 	mu      sync.Mutex
 	conns   map[net.Conn]bool // true once past the handshake
@@ -91,13 +146,17 @@ func Listen(addr string, key []byte, hub *taskq.Hub, opts Options) (*Server, err
 
 // Serve serves hub on ln, which the server then owns, until [Server.Close].
 func Serve(ln net.Listener, key []byte, hub *taskq.Hub, opts Options) *Server {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		ln:    ln,
-		key:   key,
-		hub:   hub,
-		opts:  opts.withDefaults(),
-		done:  make(chan struct{}),
-		conns: make(map[net.Conn]bool),
+		ln:     ln,
+		key:    key,
+		hub:    hub,
+		opts:   opts,
+		guard:  guard.New(opts.Guard),
+		ctx:    ctx,
+		cancel: cancel,
+		conns:  make(map[net.Conn]bool),
 	}
 	s.wg.Go(s.accept)
 	return s
@@ -119,26 +178,33 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closing = true
-	close(s.done)
-	now := time.Now()
+	s.cancel()
 	for c, serving := range s.conns {
-		// A deadline wakes the goroutine reading from c when it passes, on
-		// every platform: at once for a handshake, after the grace for a
-		// worker that does not hang up by itself.
-		if serving {
-			_ = c.SetDeadline(now.Add(closeGrace))
-		} else {
-			_ = c.SetDeadline(now)
+		if !serving {
+			_ = c.Close()
 		}
 	}
 	s.mu.Unlock()
 	err := s.ln.Close()
+	// Closing a connection wakes the goroutine reading from it on every
+	// platform; deadlines are the frame readers' own.
+	cut := time.AfterFunc(closeGrace, s.cutServing)
 	s.wg.Wait()
+	cut.Stop()
+	s.guard.Report()
 	return err
 }
 
+// cutServing closes the workers' connections that are still open.
+func (s *Server) cutServing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+}
+
 func (s *Server) accept() {
-	backoff := 5 * time.Millisecond
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
@@ -147,29 +213,38 @@ func (s *Server) accept() {
 			}
 			// Out of descriptors, say: the next Accept may work, so wait a
 			// little, longer each time, and stop when the server closes.
-			s.opts.Logf("accept: %v", err)
+			wait := time.NewTimer(s.guard.AcceptFailed(err))
 			select {
-			case <-s.done:
+			case <-s.ctx.Done():
+				wait.Stop()
 				return
-			case <-time.After(backoff):
+			case <-wait.C:
 			}
-			backoff = min(2*backoff, time.Second)
 			continue
 		}
-		backoff = 5 * time.Millisecond
-		s.wg.Go(func() { s.serveConn(c) })
+		// The guard decides here, before a goroutine is spent on c, whether
+		// it may wait for its handshake, and cuts older ones to make room.
+		t, ok := s.guard.Admit(c)
+		if !ok {
+			_ = c.Close()
+			continue
+		}
+		if !s.track(c) {
+			t.Done()
+			_ = c.Close()
+			continue
+		}
+		s.wg.Go(func() { s.serveConn(c, t) })
 	}
 }
 
-// track registers c and starts its handshake clock, unless the server is
-// closing. Both happen under the lock, so Close's deadline always comes last.
+// track registers c, unless the server is closing.
 func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
-	_ = c.SetDeadline(time.Now().Add(s.opts.HandshakeTimeout))
 	s.conns[c] = false
 	return true
 }
@@ -182,17 +257,29 @@ func (s *Server) untrack(c net.Conn) {
 	_ = c.Close()
 }
 
-// passed marks c as past its handshake and lifts the handshake deadline,
-// unless Close has come first.
-func (s *Server) passed(c net.Conn) bool {
+// testHookPassed, when a test sets it, runs after a worker has passed the
+// handshake and before it is served: the moment at which a worker whose
+// Dial has returned must already count as one that Close gives its grace to.
+var testHookPassed func(*Server)
+
+// errClosing refuses a handshake that passes while the server closes.
+var errClosing = errors.New("the server is closing")
+
+// passed marks c as a worker's, unless Close or the guard has come first.
+// The handshake calls it after the worker's proof checked out and before
+// the worker is told it may come in, so that a worker whose Dial returned
+// is always one that Close gives its grace to.
+func (s *Server) passed(c net.Conn, t *guard.Ticket) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return false
+		return errClosing
 	}
-	_ = c.SetDeadline(time.Time{})
+	if !t.Passed() {
+		return guard.ErrCut
+	}
 	s.conns[c] = true
-	return true
+	return nil
 }
 
 func (s *Server) isClosing() bool {
@@ -201,35 +288,39 @@ func (s *Server) isClosing() bool {
 	return s.closing
 }
 
-func (s *Server) serveConn(c net.Conn) {
-	if !s.track(c) {
-		_ = c.Close()
-		return
-	}
+func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
 	defer s.untrack(c)
+	defer t.Done()
 	from := c.RemoteAddr().String()
 
-	keys, err := wire.Server(c, s.key)
+	// An address that failed the handshake too often waits its turn.
+	if err := t.Wait(s.ctx); err != nil {
+		return
+	}
+	_ = c.SetDeadline(time.Now().Add(s.opts.HandshakeTimeout))
+	admit := func() error { return s.passed(c, t) }
+	keys, err := wire.ServerAdmit(c, s.key, admit)
+	if err == nil && testHookPassed != nil {
+		testHookPassed(s)
+	}
 	switch {
 	case err == nil:
+	case s.isClosing(), t.Cut():
+		return // cut off by Close or to make room, not worth a line each
 	case errors.Is(err, wire.ErrAuth):
-		s.opts.Logf("refused %s: %v", from, err)
+		t.Refused(err, true)
 		return
-	case s.isClosing():
-		return // cut off by Close, not the peer's fault
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.opts.Logf("refused %s: no handshake within %v", from, s.opts.HandshakeTimeout)
+		t.Refused(fmt.Errorf("no handshake within %v", s.opts.HandshakeTimeout), false)
 		return
 	default:
-		s.opts.Logf("refused %s: %v", from, err)
+		t.Refused(err, false)
 		return
 	}
-	if !s.passed(c) {
-		return
-	}
+	_ = c.SetDeadline(time.Time{})
 
 	session := s.hub.Connect(from)
-	codec := &serverCodec{frames: newFrames(c, keys, s.opts.MaxFrame)}
+	codec := &serverCodec{frames: newFrames(c, keys, s.opts), maxInFlight: int64(s.opts.MaxInFlight)}
 	codec.onReadEnd = func() { _ = session.Close() }
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(serviceName, &Queues{session: session}); err != nil {
@@ -239,9 +330,9 @@ func (s *Server) serveConn(c net.Conn) {
 	}
 	srv.ServeCodec(codec)
 	_ = session.Close()
-	// A bad frame is the worker's doing; the end of the stream or a deadline
-	// set by Close is not worth a line.
-	if err := codec.readErr(); errors.Is(err, wire.ErrFrame) {
+	// A bad frame or too many calls are the worker's doing; the end of the
+	// stream or a cut by Close is not worth a line.
+	if err := codec.readErr(); errors.Is(err, wire.ErrFrame) || errors.Is(err, errTooManyCalls) {
 		s.opts.Logf("dropped %s: %v", session.Name(), err)
 	}
 }
@@ -263,26 +354,43 @@ type ExchangeArgs struct {
 }
 
 // ExchangeReply carries the tasks now leased to the worker, or says that the
-// master has closed the queues.
+// master has closed the queues. Lease is how long the master keeps a task
+// leased to a worker that gives no sign of life: the worker sends a
+// heartbeat well within it while it holds tasks.
 type ExchangeReply struct {
 	Tasks  []taskq.Task
+	Closed bool
+	Lease  time.Duration
+}
+
+// RenewArgs is a worker's heartbeat: it says nothing but "still here".
+type RenewArgs struct{}
+
+// RenewReply says whether the master has closed the queues meanwhile.
+type RenewReply struct {
 	Closed bool
 }
 
 // Queues is the remote object a worker calls, one per connection: it holds
 // the worker's session, so that the tasks leased to it can be put back when
-// the connection ends.
+// the connection ends or its lease runs out.
 type Queues struct {
 	session *taskq.Session
 }
 
 // Exchange takes the worker's results, then leases it up to args.Want tasks.
-// A result for a task that was never put fails the call before any task is
-// leased, so that the refusal cannot strand tasks.
+// A result for a task that was never put, or that is leased to someone
+// else, fails the call before any task is leased, so that the refusal
+// cannot strand tasks. Every call renews the worker's leases.
 func (q *Queues) Exchange(args ExchangeArgs, reply *ExchangeReply) error {
 	// No context: the session's Close (the connection ended) and the hub's
 	// Close (the master is done) end every wait.
 	ctx := context.Background()
+	reply.Lease = q.session.Lease()
+	if errors.Is(q.session.Renew(), taskq.ErrClosed) {
+		reply.Closed = true
+		return nil
+	}
 	if len(args.Results) > 0 {
 		err := q.session.PutResults(ctx, args.Results)
 		if errors.Is(err, taskq.ErrClosed) {
@@ -303,4 +411,12 @@ func (q *Queues) Exchange(args ExchangeArgs, reply *ExchangeReply) error {
 	}
 	reply.Tasks = tasks
 	return err
+}
+
+// Renew is a worker's heartbeat: it renews the leases of the tasks the
+// worker holds, so that a task that takes longer than a lease is not handed
+// to someone else while its worker is alive and at it.
+func (q *Queues) Renew(_ RenewArgs, reply *RenewReply) error {
+	reply.Closed = errors.Is(q.session.Renew(), taskq.ErrClosed)
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -125,29 +126,139 @@ func TestEachTaskHasOneResult(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []uint64{1}, ids(ta))
 
-	// b answers a's task first (a stale or confused worker): the first answer
-	// wins, a's own answer is then the duplicate, and a's lease is gone, so
-	// closing a puts nothing back.
-	require.NoError(t, b.PutResult(t.Context(), Result{TaskID: 1, Text: "from b"}))
+	// b answers a's task (a confused or forging worker): refused, since only
+	// the holder of a lease may answer. a's answer counts; its second one is
+	// a duplicate; a's lease is gone, so closing a puts nothing back.
+	err = b.PutResult(t.Context(), Result{TaskID: 1, Text: "from b"})
+	notLeased, ok := errors.AsType[*NotLeasedError](err)
+	require.True(t, ok, "got %v", err)
+	assert.Equal(t, []uint64{1}, notLeased.IDs)
 	require.NoError(t, a.PutResult(t.Context(), Result{TaskID: 1, Text: "from a"}))
 	require.NoError(t, a.PutResult(t.Context(), Result{TaskID: 1, Text: "again"}))
+	require.NoError(t, b.PutResult(t.Context(), Result{TaskID: 1, Text: "b again"}), "a result for an answered task is dropped, whoever sends it")
 	require.NoError(t, a.Close())
 
 	r, ok, err := h.GetResult(t.Context(), 0)
 	require.NoError(t, err)
 	require.True(t, ok)
-	assert.Equal(t, Result{TaskID: 1, Text: "from b"}, r)
+	assert.Equal(t, Result{TaskID: 1, Text: "from a"}, r)
 	_, ok, err = h.GetResult(t.Context(), 0)
 	require.NoError(t, err)
 	assert.False(t, ok, "the duplicates never reach the result queue")
 
 	st := h.Stats()
-	assert.Equal(t, Stats{Tasks: 2, Results: 1, Duplicates: 2, Sessions: 2}, st)
+	assert.Equal(t, Stats{Tasks: 2, Results: 1, Duplicates: 2, NotLeased: 1, Sessions: 2}, st)
 	assert.Contains(t, log.all(), "connection #1 sent a second result for task 1; dropped")
+	assert.Contains(t, log.all(), "connection #2 sent a result for task 1, not leased to it; refused")
 
 	rest, err := b.GetTasks(t.Context(), 5, 0)
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{2}, ids(rest), "an answered task is never handed out again")
+}
+
+func TestForgedResultsAreRefusedAndLoggedOnce(t *testing.T) {
+	// A key holder sends results for tasks it never took: 50 still in the
+	// queue, and one leased to an honest worker, in 100 calls. Not one is
+	// kept, the log says so once, and the honest worker's result counts.
+	var log logged
+	h := NewHub(log.logf)
+	putTasks(t, h, 100)
+	honest, forger := h.Connect(""), h.Connect("")
+	held, err := honest.GetTasks(t.Context(), 1, 0)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1}, ids(held))
+	for i := range 100 {
+		id := uint64(1 + i%51)
+		err := forger.PutResult(t.Context(), Result{TaskID: id, Text: "forged"})
+		_, refused := errors.AsType[*NotLeasedError](err)
+		require.True(t, refused, "forged result for task %d: got %v", id, err)
+	}
+	require.NoError(t, honest.PutResult(t.Context(), Result{TaskID: 1, Text: "honest"}))
+	r, ok, err := h.GetResult(t.Context(), 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, Result{TaskID: 1, Text: "honest"}, r)
+	_, ok, err = h.GetResult(t.Context(), 0)
+	require.NoError(t, err)
+	assert.False(t, ok, "no forged result was kept")
+	assert.Equal(t, 100, h.Stats().NotLeased)
+
+	require.NoError(t, forger.Close())
+	var about []string
+	for _, line := range log.all() {
+		if strings.HasPrefix(line, "connection #2") {
+			about = append(about, line)
+		}
+	}
+	assert.Equal(t, []string{
+		"connection #2 sent a result for task 1, not leased to it; refused",
+		"connection #2 sent 99 more results it was not entitled to in all, not logged one by one",
+	}, about)
+}
+
+func TestALeaseRunsOutWithoutASignOfLife(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var log logged
+		h := NewHub(log.logf, LeaseFor(time.Second))
+		putTasks(t, h, 1)
+		stopped, other := h.Connect(""), h.Connect("")
+		taken, err := stopped.GetTasks(t.Context(), 1, 0)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{1}, ids(taken))
+
+		// The other worker waits; the task comes back to the queue when the
+		// stopped worker's lease runs out, a second later, and not before.
+		start := time.Now()
+		again, err := other.GetTasks(t.Context(), 1, time.Hour)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{1}, ids(again))
+		assert.Equal(t, time.Second, time.Since(start))
+		assert.Contains(t, log.all(), "connection #1 gave no sign of life for 1s: its lease on task 1 (n=101) ran out; put back in the queue")
+
+		// The stopped worker wakes and answers, late: dropped, and no error,
+		// since it did nothing wrong. The other worker's answer counts.
+		require.NoError(t, stopped.PutResult(t.Context(), Result{TaskID: 1, Text: "late"}))
+		require.NoError(t, other.PutResult(t.Context(), Result{TaskID: 1, Text: "on time"}))
+		r, ok, err := h.GetResult(t.Context(), 0)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "on time", r.Text)
+		_, ok, err = h.GetResult(t.Context(), 0)
+		require.NoError(t, err)
+		assert.False(t, ok, "the late result is not kept")
+
+		st := h.Stats()
+		assert.Equal(t, 1, st.Expired)
+		assert.Equal(t, 1, st.Late)
+		assert.Equal(t, 0, st.PutBack)
+		assert.Contains(t, log.all(), "connection #1 sent a late result for task 1, after its lease ran out; dropped")
+		require.NoError(t, stopped.Close())
+		require.NoError(t, other.Close())
+	})
+}
+
+func TestALiveWorkerKeepsItsLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(nil, LeaseFor(time.Second))
+		putTasks(t, h, 1)
+		busy, other := h.Connect(""), h.Connect("")
+		_, err := busy.GetTasks(t.Context(), 1, 0)
+		require.NoError(t, err)
+		// A task that takes 10 leases' length, with a heartbeat every half
+		// lease: nobody else gets the task meanwhile.
+		for range 20 {
+			time.Sleep(500 * time.Millisecond)
+			require.NoError(t, busy.Renew())
+		}
+		got, err := other.GetTasks(t.Context(), 1, 0)
+		require.NoError(t, err)
+		assert.Empty(t, got, "a renewed lease does not run out")
+		require.NoError(t, busy.PutResult(t.Context(), Result{TaskID: 1, Text: "done"}))
+		assert.Equal(t, 1, h.Stats().Results)
+		assert.Zero(t, h.Stats().Expired)
+		require.NoError(t, busy.Close())
+		assert.ErrorIs(t, busy.Renew(), ErrClosed)
+	})
 }
 
 func TestResultForUnknownTaskIsRefused(t *testing.T) {
@@ -155,7 +266,9 @@ func TestResultForUnknownTaskIsRefused(t *testing.T) {
 	h := NewHub(log.logf)
 	putTasks(t, h, 1)
 	s := h.Connect("")
-	err := s.PutResults(t.Context(), []Result{{TaskID: 1, Text: "ok"}, {TaskID: 99}, {TaskID: 98}})
+	_, err := s.GetTasks(t.Context(), 1, 0)
+	require.NoError(t, err)
+	err = s.PutResults(t.Context(), []Result{{TaskID: 1, Text: "ok"}, {TaskID: 99}, {TaskID: 98}})
 	unknown, isUnknown := errors.AsType[*UnknownTaskError](err)
 	require.True(t, isUnknown, "got %v", err)
 	assert.Equal(t, []uint64{99, 98}, unknown.IDs)

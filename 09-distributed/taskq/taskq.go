@@ -12,11 +12,15 @@
 // transport:
 //   - A task a worker has taken is leased to that worker's [Session]. When the
 //     session ends before the task's result came back (the worker died, or its
-//     connection broke), the task is put back in the queue: at-least-once
+//     connection broke), or with [LeaseFor] when it shows no sign of life for
+//     a lease's length, the task is put back in the queue: at-least-once
 //     delivery.
-//   - Each result carries its task's ID. The first result for a task is kept;
-//     a later one is a duplicate and is dropped; a result for a task that was
-//     never put is refused with an [UnknownTaskError].
+//   - Each result carries its task's ID, and only the session holding the
+//     task's lease may answer it. Its result is kept; a later one is a
+//     duplicate and is dropped, and so is a late one from a session whose
+//     lease ran out; a result for a task that was never put, or that the
+//     sender does not hold, is refused with an [UnknownTaskError] or a
+//     [NotLeasedError].
 //   - An empty queue is an ordinary outcome: Get returns ok == false when its
 //     timeout passes, never an error or a panic.
 package taskq
@@ -66,15 +70,32 @@ type Worker interface {
 // ErrClosed means the queues are gone: the master closed them or went away.
 var ErrClosed = errors.New("the master has closed the queues")
 
+// NotLeasedError refuses results for tasks the sender does not hold: tasks
+// still in the queue, or leased to another worker. Only the worker a task is
+// leased to may answer it.
+type NotLeasedError struct {
+	IDs []uint64
+}
+
+func (e *NotLeasedError) Error() string {
+	return "result for task " + joinIDs(e.IDs) + ", not leased to this worker"
+}
+
 // UnknownTaskError refuses results for tasks the master never put.
 type UnknownTaskError struct {
 	IDs []uint64
 }
 
 func (e *UnknownTaskError) Error() string {
-	ids := make([]string, len(e.IDs))
-	for i, id := range e.IDs {
-		ids[i] = fmt.Sprint(id)
+	return "result for unknown task " + joinIDs(e.IDs)
+}
+
+// joinIDs lists IDs, shortened after a few so that an error stays one
+// readable line.
+func joinIDs(ids []uint64) string {
+	shown := make([]string, 0, min(len(ids), listMax))
+	for _, id := range ids[:min(len(ids), listMax)] {
+		shown = append(shown, fmt.Sprint(id))
 	}
-	return "result for unknown task " + strings.Join(ids, ", ")
+	return strings.Join(shown, ", ") + more(len(ids))
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bufio"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"slices"
+	"time"
 )
 
 // DefaultMaxFrame is the largest payload a frame may carry unless the caller
@@ -60,41 +64,96 @@ func (w *Writer) WriteFrame(payload []byte) error {
 }
 
 // Reader reads tagged frames. It is not safe for concurrent use.
+//
+// It reads through a small buffer of its own, so that a small frame usually
+// comes in one read from the connection, and so that it can tell whether a
+// frame it has begun is already here in full: then it needs no deadline.
 type Reader struct {
-	r      io.Reader
-	mac    hash.Hash
-	seq    uint64
-	limit  int
-	header [headerSize]byte
-	buf    []byte
-	tag    []byte
+	r       *bufio.Reader
+	mac     hash.Hash
+	seq     uint64
+	limit   int
+	timeout time.Duration
+	dl      readDeadliner // r, when it can take a read deadline
+	header  [headerSize]byte
+	buf     []byte
+	tag     []byte
 }
+
+// readDeadliner is a connection that can stop a read at a given time.
+type readDeadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
+// firstChunk is how much room a frame's buffer gets before its bytes start
+// to arrive; keptBuffer is the most a Reader keeps between frames;
+// readBuffer is the size of its read buffer.
+const (
+	firstChunk = 4 << 10
+	keptBuffer = 64 << 10
+	readBuffer = 4 << 10
+)
 
 // NewReader returns a Reader that checks frames with key and refuses any
 // frame longer than limit bytes before reading it.
 func NewReader(r io.Reader, key []byte, limit int) *Reader {
-	return &Reader{r: r, mac: hmac.New(sha256.New, key), limit: limit}
+	dl, _ := r.(readDeadliner)
+	return &Reader{r: bufio.NewReaderSize(r, readBuffer), mac: hmac.New(sha256.New, key), limit: limit, dl: dl}
 }
+
+// SetFrameTimeout gives every frame d to arrive in full once its first byte
+// has come; the wait for that first byte is not bounded, since a peer may
+// rightly have nothing to say for a while. It only works when the reader
+// underneath can take a read deadline (a net.Conn can), and it owns that
+// deadline: nobody else may set one on the connection while frames are read.
+// Zero, the default, sets no deadline.
+func (r *Reader) SetFrameTimeout(d time.Duration) { r.timeout = d }
 
 // ReadFrame reads the next frame and returns its payload, which stays valid
 // until the next call. It returns io.EOF when the stream ends between frames,
 // io.ErrUnexpectedEOF when it ends inside one, and an error wrapping
 // [ErrFrame] for a frame that is too long or whose tag is wrong; after an
 // error the stream is out of step and must be closed.
+//
+// The buffer grows with the bytes that actually arrive, never from the
+// length the header announces: a peer that announces a megabyte and sends
+// one byte costs a few kilobytes, not a megabyte.
 func (r *Reader) ReadFrame() ([]byte, error) {
-	if _, err := io.ReadFull(r.r, r.header[:]); err != nil {
+	if _, err := io.ReadFull(r.r, r.header[:1]); err != nil {
 		return nil, err
+	}
+	// The frame has begun. Unless all of it is here already, it gets the
+	// frame timeout to arrive; the header alone may be cut short too.
+	armed := false
+	arm := func(rest int) {
+		if r.timeout > 0 && r.dl != nil && !armed && r.r.Buffered() < rest {
+			armed = true
+			_ = r.dl.SetReadDeadline(time.Now().Add(r.timeout))
+		}
+	}
+	defer func() {
+		if armed {
+			_ = r.dl.SetReadDeadline(time.Time{})
+		}
+	}()
+	arm(headerSize - 1)
+	if _, err := io.ReadFull(r.r, r.header[1:]); err != nil {
+		return nil, r.inside(err)
 	}
 	n := binary.BigEndian.Uint32(r.header[:])
 	if uint64(n) > uint64(r.limit) {
 		return nil, fmt.Errorf("%w: %d bytes announced, over the %d-byte limit", ErrFrame, n, r.limit)
 	}
-	if cap(r.buf) < int(n)+tagSize {
-		r.buf = make([]byte, int(n)+tagSize)
+	arm(int(n) + tagSize)
+	if cap(r.buf) > keptBuffer {
+		// A big frame came before: do not let a connection that has gone
+		// quiet pin its buffer.
+		r.buf = nil
 	}
-	body := r.buf[:int(n)+tagSize]
-	if _, err := io.ReadFull(r.r, body); err != nil {
-		return nil, unexpected(err)
+	body, err := readGrowing(r.r, r.buf[:0], int(n)+tagSize)
+	r.buf = body[:0]
+	if err != nil {
+		return nil, r.inside(err)
 	}
 	payload, tag := body[:n], body[n:]
 	r.tag = appendTag(r.tag[:0], r.mac, r.seq, r.header[:], payload)
@@ -103,6 +162,24 @@ func (r *Reader) ReadFrame() ([]byte, error) {
 	}
 	r.seq++
 	return payload, nil
+}
+
+// readGrowing reads exactly need bytes into buf, which it grows as they
+// arrive: at most doubling what it holds, so that the room it takes is never
+// more than twice the bytes read plus firstChunk.
+func readGrowing(r io.Reader, buf []byte, need int) ([]byte, error) {
+	for len(buf) < need {
+		if len(buf) == cap(buf) {
+			room := min(need, max(2*cap(buf), firstChunk))
+			buf = slices.Grow(buf, room-len(buf))
+		}
+		m, err := r.Read(buf[len(buf):min(cap(buf), need)])
+		buf = buf[:len(buf)+m]
+		if err != nil && len(buf) < need {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // appendTag appends the tag of frame number seq to dst.
@@ -114,6 +191,14 @@ func appendTag(dst []byte, mac hash.Hash, seq uint64, header, payload []byte) []
 	mac.Write(header)
 	mac.Write(payload)
 	return mac.Sum(dst)
+}
+
+// inside explains an error that came in the middle of a frame.
+func (r *Reader) inside(err error) error {
+	if r.timeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w: it did not arrive in full within %v of its first byte", ErrFrame, r.timeout)
+	}
+	return unexpected(err)
 }
 
 // unexpected turns the end of the stream inside a frame into

@@ -21,7 +21,7 @@ func FuzzServerHandshake(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := &conn{in: bytes.NewReader(data)}
-		keys, err := server(c, testKey, fixedNonce(1))
+		keys, err := server(c, testKey, fixedNonce(1), nil)
 		if read := len(data) - c.in.Len(); read > answerSize {
 			t.Fatalf("the server read %d bytes; the answer is %d", read, answerSize)
 		}

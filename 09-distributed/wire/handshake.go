@@ -70,7 +70,18 @@ type Keys struct {
 // the wrong key is told so before the error is returned. The caller sets a
 // deadline on conn, so that a worker that never answers cannot hold it.
 func Server(conn io.ReadWriter, key []byte) (Keys, error) {
-	return server(conn, key, rand.Reader)
+	return server(conn, key, rand.Reader, nil)
+}
+
+// ServerAdmit is [Server] with a last word for the caller: once the
+// worker's proof has checked out, and before the worker hears that it may
+// come in, admit is called; if it returns an error, the handshake fails with
+// it and the worker is told nothing. A server uses it to count the
+// connection as a worker's before the worker can act on the welcome, so
+// that no moment exists in which the worker thinks itself let in while the
+// server still thinks the handshake under way.
+func ServerAdmit(conn io.ReadWriter, key []byte, admit func() error) (Keys, error) {
+	return server(conn, key, rand.Reader, admit)
 }
 
 // Client runs a worker's side of the handshake on conn. Its error wraps
@@ -81,7 +92,7 @@ func Client(conn io.ReadWriter, key []byte) (Keys, error) {
 
 // server and client take the source of nonces as a parameter so that the fuzz
 // tests can fix the nonces; everything else uses crypto/rand.
-func server(conn io.ReadWriter, key []byte, random io.Reader) (Keys, error) {
+func server(conn io.ReadWriter, key []byte, random io.Reader, admit func() error) (Keys, error) {
 	if len(key) == 0 {
 		return Keys{}, errors.New("handshake: empty key")
 	}
@@ -109,6 +120,11 @@ func server(conn io.ReadWriter, key []byte, random io.Reader) (Keys, error) {
 		// "connection closed"; the error of this write does not matter.
 		_, _ = conn.Write([]byte{failure})
 		return Keys{}, fmt.Errorf("%w: wrong key", ErrAuth)
+	}
+	if admit != nil {
+		if err := admit(); err != nil {
+			return Keys{}, err
+		}
 	}
 
 	verdict := append([]byte{welcome}, mac(key, labelMasterProof, nm, nw)...)

@@ -2,10 +2,13 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -104,7 +107,7 @@ func validGreetingAndVerdict(key []byte) []byte {
 func TestServerReadsOnlyTheAnswer(t *testing.T) {
 	extra := []byte("and a request sent too early")
 	c := &conn{in: bytes.NewReader(append(validAnswer(testKey), extra...))}
-	_, err := server(c, testKey, fixedNonce(1))
+	_, err := server(c, testKey, fixedNonce(1), nil)
 	require.NoError(t, err)
 	assert.Equal(t, len(extra), c.in.Len(), "nothing past the answer is read during the handshake")
 }
@@ -122,14 +125,14 @@ func TestProofsCannotBeReflected(t *testing.T) {
 	// the labels make the two proofs differ.
 	nm, nw := bytes.Repeat([]byte{1}, nonceSize), bytes.Repeat([]byte{2}, nonceSize)
 	answer := append(append([]byte(Magic), nw...), mac(testKey, labelMasterProof, nm, nw)...)
-	_, err := server(&conn{in: bytes.NewReader(answer)}, testKey, fixedNonce(1))
+	_, err := server(&conn{in: bytes.NewReader(answer)}, testKey, fixedNonce(1), nil)
 	assert.ErrorIs(t, err, ErrAuth)
 }
 
 func TestGarbageIsNotTheProtocol(t *testing.T) {
 	garbage := bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 5)
 	c := &conn{in: bytes.NewReader(garbage)}
-	_, err := server(c, testKey, fixedNonce(1))
+	_, err := server(c, testKey, fixedNonce(1), nil)
 	assert.EqualError(t, err, "authentication failed: the peer does not speak this protocol")
 	assert.Equal(t, greetingSize, c.out.Len(), "no verdict for a peer that does not speak the protocol")
 }
@@ -223,4 +226,58 @@ func TestTruncatedFrame(t *testing.T) {
 	require.NoError(t, NewWriter(&b, testKey, 64).WriteFrame([]byte("payload")))
 	_, err := NewReader(bytes.NewReader(b.Bytes()[:b.Len()-1]), testKey, 64).ReadFrame()
 	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), "got %v", err)
+}
+
+func TestAFrameBufferGrowsWithTheBytesThatArrive(t *testing.T) {
+	// A header that announces a frame just under the limit, then one byte
+	// and the end of the stream: the reader must not have taken the
+	// announced megabyte.
+	stream := append(binary.BigEndian.AppendUint32(nil, 1<<20-1), 'x')
+	r := NewReader(bytes.NewReader(stream), testKey, 1<<20)
+	_, err := r.ReadFrame()
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.LessOrEqual(t, cap(r.buf), firstChunk, "a buffer of %d bytes for 1 byte that arrived", cap(r.buf))
+
+	// A whole big frame still reads, and its buffer is not kept for later.
+	var big bytes.Buffer
+	payload := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	require.NoError(t, NewWriter(&big, testKey, 1<<20).WriteFrame(payload))
+	require.NoError(t, NewWriter(io.Discard, testKey, 1<<20).WriteFrame(nil))
+	r = NewReader(&big, testKey, 1<<20)
+	got, err := r.ReadFrame()
+	require.NoError(t, err)
+	assert.Equal(t, payload, got)
+}
+
+func TestAFrameThatStallsIsCutAtItsDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var frame bytes.Buffer
+		require.NoError(t, NewWriter(&frame, testKey, 64).WriteFrame([]byte("payload")))
+		a, b := net.Pipe()
+		r := NewReader(a, testKey, 64)
+		r.SetFrameTimeout(time.Second)
+		var wg sync.WaitGroup
+		t.Cleanup(func() {
+			a.Close() // the writer's last write then fails
+			wg.Wait()
+		})
+		wg.Go(func() {
+			// Quiet for a minute between frames: fine. Then a frame whose
+			// second half comes two seconds after its first byte: too late.
+			time.Sleep(time.Minute)
+			_, _ = b.Write(frame.Bytes())
+			_, _ = b.Write(frame.Bytes()[:1])
+			time.Sleep(2 * time.Second)
+			_, _ = b.Write(frame.Bytes()[1:])
+		})
+		start := time.Now()
+		got, err := r.ReadFrame()
+		require.NoError(t, err, "the wait for a frame's first byte has no deadline")
+		assert.Equal(t, "payload", string(got))
+		assert.Equal(t, time.Minute, time.Since(start))
+		_, err = r.ReadFrame()
+		require.ErrorIs(t, err, ErrFrame)
+		assert.EqualError(t, err, "bad frame: it did not arrive in full within 1s of its first byte")
+		assert.Equal(t, time.Minute+time.Second, time.Since(start))
+	})
 }
