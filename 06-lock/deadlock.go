@@ -27,10 +27,18 @@ func newLock() lock { return make(lock, 1) }
 func (l lock) acquire(ctx context.Context) error {
 	select {
 	case l <- struct{}{}:
-		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+	// A wait once called off stays off. When the lock is free and ctx has
+	// ended, select picks either case at random; and a lock can be free
+	// only because its holder was called off. Without this check a
+	// transfer could slip through after the watchdog gave up on them all.
+	if ctx.Err() != nil {
+		l.release()
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 func (l lock) release() { <-l }
@@ -70,20 +78,59 @@ type transfer struct {
 
 // move does one transfer with both locks held, taking them in the given
 // order. between runs while only the first lock is held; the demo uses it to
-// line the goroutines up. An error says what was held and what was awaited.
-func (t transfer) move(ctx context.Context, order lockOrder, between func()) error {
+// line the goroutines up, and it too must give up when ctx ends. An error
+// says what was held and what was awaited.
+func (t transfer) move(ctx context.Context, order lockOrder, between func(context.Context) error) error {
 	first, second := order(t.from, t.to)
 	if err := first.lock.acquire(ctx); err != nil {
 		return fmt.Errorf("waited for %s: %w", first.name, err)
 	}
 	defer first.lock.release()
-	between()
+	if err := between(ctx); err != nil {
+		return fmt.Errorf("held %s, waited at the rendezvous: %w; released %s", first.name, err, first.name)
+	}
 	if err := second.lock.acquire(ctx); err != nil {
 		return fmt.Errorf("held %s, waited for %s: %w; released %s", first.name, second.name, err, first.name)
 	}
 	defer second.lock.release()
 	t.from.balance -= t.amount
 	t.to.balance += t.amount
+	return nil
+}
+
+// rendezvous makes n goroutines wait until all of them have arrived, or
+// until ctx ends. It cannot be a sync.WaitGroup (Done, then Wait): Wait
+// cannot be called off, and a goroutine the watchdog stops before it
+// arrives (a short -watchdog fires before both have their first lock)
+// would leave the other waiting for it forever.
+type rendezvous struct {
+	missing atomic.Int32
+	all     chan struct{} // closed when the last one arrives
+}
+
+func newRendezvous(n int) *rendezvous {
+	r := &rendezvous{all: make(chan struct{})}
+	r.missing.Store(int32(n))
+	return r
+}
+
+// arrive counts the caller in and waits for the others until ctx ends.
+func (r *rendezvous) arrive(ctx context.Context) error {
+	if r.missing.Add(-1) == 0 {
+		close(r.all)
+	}
+	select {
+	case <-r.all:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// yield is the fixed run's between: it invites the other goroutine in at
+// the worst moment, which with one lock order can only wait its turn.
+func yield(context.Context) error {
+	runtime.Gosched()
 	return nil
 }
 
@@ -123,7 +170,7 @@ func watch(ctx context.Context, done <-chan struct{}, progress *atomic.Int64, pe
 // the watchdog. If the watchdog finds them stuck it cancels their lock waits
 // with errNoProgress; either way every goroutine has returned, and released
 // its locks, by the time runTransfers does. errs[i] is transfer i's error.
-func runTransfers(ctx context.Context, transfers []transfer, rounds int, order lockOrder, between func(), period time.Duration) (stuck bool, errs []error) {
+func runTransfers(ctx context.Context, transfers []transfer, rounds int, order lockOrder, between func(context.Context) error, period time.Duration) (stuck bool, errs []error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -176,13 +223,8 @@ func deadlockDemo(ctx context.Context, w io.Writer, period time.Duration) error 
 	// With it, both surely hold one lock before either asks for the second,
 	// the interleaving that makes deadlocks rare in tests and real in
 	// production.
-	var held sync.WaitGroup
-	held.Add(len(transfers))
-	rendezvous := func() {
-		held.Done()
-		held.Wait()
-	}
-	stuck, errs := runTransfers(ctx, transfers, 1, payerFirst, rendezvous, period)
+	held := newRendezvous(len(transfers))
+	stuck, errs := runTransfers(ctx, transfers, 1, payerFirst, held.arrive, period)
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
@@ -195,16 +237,16 @@ func deadlockDemo(ctx context.Context, w io.Writer, period time.Duration) error 
 	fmt.Fprintln(w, "the fix: every transfer locks the account with the lower number first")
 	describe(w, transfers, fixedRounds, lowerIDFirst)
 	began := time.Now()
-	// Yielding between the two locks invites the other goroutine in at the
-	// worst moment; with one lock order it can only wait its turn.
-	stuck, errs = runTransfers(ctx, transfers, fixedRounds, lowerIDFirst, runtime.Gosched, period)
+	stuck, errs = runTransfers(ctx, transfers, fixedRounds, lowerIDFirst, yield, period)
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
 	if stuck {
 		fmt.Fprintf(w, "watchdog: no transfer finished within %v\n", period)
 		report(w, errs)
-		return errors.New("the fixed lock order got stuck; this should never happen")
+		// One lock order cannot deadlock: what the watchdog saw is goroutines
+		// kept off the CPUs for a whole period.
+		return fmt.Errorf("the fixed lock order made no progress within %v: the machine kept its goroutines off the CPUs that long; try a longer -watchdog", period)
 	}
 	fmt.Fprintf(w, "both finished in %.1fms: alice %d, bob %d, total %d as before\n",
 		float64(time.Since(began).Microseconds())/1000, alice.balance, bob.balance, alice.balance+bob.balance)

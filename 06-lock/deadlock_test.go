@@ -54,15 +54,80 @@ func TestDeadlockIsDetectedBrokenAndFixed(t *testing.T) {
 	})
 }
 
+// demoResult is what one deadlockDemo run on the real clock returned.
+type demoResult struct {
+	out string
+	err error
+}
+
+// runDemoWithin runs deadlockDemo with the given watchdog period on the real
+// clock, and fails the test if it has not returned within limit: something
+// in it then waits for what the watchdog cannot call off.
+func runDemoWithin(t *testing.T, period, limit time.Duration) demoResult {
+	t.Helper()
+	done := make(chan demoResult, 1)
+	go func() {
+		var out bytes.Buffer
+		err := deadlockDemo(t.Context(), &out, period)
+		done <- demoResult{out.String(), err}
+	}()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(limit):
+		t.Fatalf("deadlockDemo with a %v watchdog did not return within %v: a goroutine waits for something the watchdog cannot call off", period, limit)
+		return demoResult{}
+	}
+}
+
 // TestDeadlockDemoEndsOnTheRealClock runs the demo without a bubble, with a
 // watchdog period of 100ms (long enough that a busy machine does not
 // look like a deadlock), and checks that it ends and leaves no goroutine.
 func TestDeadlockDemoEndsOnTheRealClock(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var out bytes.Buffer
-	require.NoError(t, deadlockDemo(t.Context(), &out, 100*time.Millisecond))
-	assert.Contains(t, out.String(), "watchdog: no transfer finished within 100ms")
-	assert.Contains(t, out.String(), "total 20000 as before")
+	r := runDemoWithin(t, 100*time.Millisecond, 30*time.Second)
+	require.NoError(t, r.err)
+	assert.Contains(t, r.out, "watchdog: no transfer finished within 100ms")
+	assert.Contains(t, r.out, "total 20000 as before")
+}
+
+// TestDeadlockDemoEndsAtAnyWatchdogPeriod runs the demo many times on the
+// real clock with periods far below -watchdog's lower bound, where the
+// watchdog can fire before the goroutines have taken their first locks or
+// met at the rendezvous. Whatever it interrupts, the demo must return, with
+// every goroutine ended and no money moved in the deadlock part. (A
+// rendezvous that could not be called off hung in about 4 runs of 10 at
+// 1ns.) At these periods the fixed order is called off too, so the demo
+// may fail: only that it ends is checked.
+func TestDeadlockDemoEndsAtAnyWatchdogPeriod(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const runs = 20
+	for _, period := range []time.Duration{time.Nanosecond, time.Microsecond, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond} {
+		for range runs {
+			r := runDemoWithin(t, period, 5*time.Second)
+			require.Contains(t, r.out, "balances untouched: alice 10000, bob 10000; both goroutines have ended",
+				"watchdog %v; error %v; output:\n%s", period, r.err, r.out)
+		}
+	}
+}
+
+// TestRendezvousGivesUpWhenCalledOff: a goroutine waiting at the rendezvous
+// for one that never comes returns once ctx ends, with the cause.
+func TestRendezvousGivesUpWhenCalledOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		held := newRendezvous(2)
+		ctx, cancel := context.WithCancelCause(t.Context())
+		errc := make(chan error, 1)
+		go func() { errc <- held.arrive(ctx) }()
+		synctest.Wait()
+		select {
+		case err := <-errc:
+			t.Fatalf("arrive returned %v before the other goroutine came", err)
+		default:
+		}
+		cancel(errNoProgress)
+		require.ErrorIs(t, <-errc, errNoProgress)
+	})
 }
 
 // TestWatchdog checks the watchdog alone: it keeps quiet while progress

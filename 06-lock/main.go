@@ -1,190 +1,134 @@
-// Command 06-lock ports the Lock and 多核CPU (multi-core CPU) parts of the
-// 多线程 section of Liao Xuefeng's Python tutorial
-// (https://liaoxuefeng.com/books/python/process-thread/thread/index.html).
+// Command 06-lock ports the Lock part of the 多线程 (threads) section of Liao
+// Xuefeng's Python tutorial
+// (https://liaoxuefeng.com/books/python/process-thread/thread/index.html),
+// whose program is do_lock.py: two threads pay 5 and 8 into a shared balance
+// and take them out again, many times, and the program prints the balance.
+// As on the tutorial's page it runs twice, first without a lock (the balance
+// usually ends wrong) and then with one (it ends at 0).
 //
-// Two goroutines each pay an amount into a shared balance and take it out
-// again, a million times; the program prints the final balance without any
-// synchronisation (usually not 0), with a sync.Mutex, with sync/atomic, and
-// with one goroutine that owns the balance and gets the changes over a
-// channel (always 0). Two more parts run on request: -spin shows that Go,
-// having no GIL, keeps every CPU busy, and -deadlock shows the deadlock the
-// tutorial only warns about, how it is detected, and the fix. -gil makes the
-// busy loops share one lock, to show what CPython's GIL does to them.
+// After the tutorial's two lines, the Go notes (notes.go) time the two beside
+// two fixes Go adds (atomic_add.go, channel_owner.go). On request they also
+// run the page's 多核CPU (multi-core CPU) part, one busy loop per CPU
+// (spin.go: -spin, and -gil for CPython's lock), and a deadlock, detected and
+// fixed (deadlock.go: -deadlock).
 //
-//	go run ./06-lock
+//	go run ./06-lock                    # the two balances, then the Go notes
+//	go run ./06-lock -tutorial-only     # the two balances and nothing else
+//	go run ./06-lock -compare           # beside the Python twin, do_lock.py
 //	go run ./06-lock -spin 2s -deadlock
-//	go run ./06-lock -spin 2s -gil
 //	GOMAXPROCS=1 go run ./06-lock
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
-	"time"
+	"sync"
+	"sync/atomic"
 
 	"multitask/internal/cli"
 )
 
-// maxN keeps -n to what finishes in seconds: the channel variant, the slowest,
-// needs a few hundred nanoseconds per change, so ten million changes per
-// goroutine already take several seconds, and nothing in it can be
-// interrupted.
-const maxN = 10_000_000
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := cli.NotifyContext(context.Background())
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	cli.Exit(err)
 }
 
-// options are the parsed and checked flags.
-type options struct {
-	n        int
-	spin     time.Duration // 0: do not spin
-	gil      bool
-	deadlock bool
-	watchdog time.Duration
-}
-
-// run parses the flags and runs the parts they ask for: the balance always,
-// then the busy loops (-spin), then the Go notes and the deadlock demo
-// (-deadlock).
+// run prints the balance after the tutorial's program without a lock and
+// with one, then the Go notes; -compare shows the two lines beside the
+// Python twin's instead (compare.go).
 func run(ctx context.Context, stdout io.Writer, args []string) error {
-	opts, err := parse(stdout, args)
+	opts, err := parseFlags(stdout, args)
 	if err != nil {
 		return err
 	}
-
-	unsyncBalance := printBalances(stdout, opts.n)
-	var spun *spinResult
-	if opts.spin > 0 {
-		r, err := spin(ctx, opts.spin, opts.gil)
-		if err != nil {
-			return fmt.Errorf("busy loops: %w", err)
-		}
-		fmt.Fprintf(stdout, "busy loops on %d %s used %.2f CPUs\n", r.loops, plural(r.loops, "CPU"), r.cpus())
-		spun = &r
+	if opts.compare {
+		return compareWithPython(ctx, stdout, opts.n)
 	}
 
-	fmt.Fprintln(stdout, "--- Go notes ---")
-	printNotes(stdout, opts, unsyncBalance, spun)
-	if opts.deadlock {
-		if err := deadlockDemo(ctx, stdout, opts.watchdog); err != nil {
-			return fmt.Errorf("deadlock demo: %w", err)
-		}
+	// The page's first program, then its fix. measure (notes.go) also
+	// times each run, for the notes.
+	unlocked := measure(withoutLock, opts.n)
+	fmt.Fprintf(stdout, "balance without a lock: %d\n", unlocked.balance)
+	locked := measure(withLock, opts.n)
+	fmt.Fprintf(stdout, "balance with a lock: %d\n", locked.balance)
+
+	if opts.tutorialOnly {
+		return nil
 	}
-	return nil
+	return printNotes(ctx, stdout, opts, unlocked, locked)
 }
 
-// parse reads and checks the flags.
-func parse(stdout io.Writer, args []string) (options, error) {
-	fs := flag.NewFlagSet("06-lock", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	var opts options
-	fs.IntVar(&opts.n, "n", 1_000_000, "how many times each goroutine changes the balance")
-	fs.DurationVar(&opts.spin, "spin", 0, "run one busy loop per CPU for this long and print how many CPUs were used (off when not given)")
-	fs.BoolVar(&opts.gil, "gil", false, "with -spin: the busy loops share one lock, as CPython's threads share the GIL")
-	fs.BoolVar(&opts.deadlock, "deadlock", false, "show a deadlock of two locks taken in opposite order, detected and broken, then the fix")
-	fs.DurationVar(&opts.watchdog, "watchdog", 200*time.Millisecond, "with -deadlock: how long the watchdog waits for progress")
-	if err := cli.Parse(fs, args); err != nil {
-		return options{}, err
-	}
-	if err := cli.Positive("n", opts.n); err != nil {
-		return options{}, err
-	}
-	if opts.n > maxN {
-		return options{}, cli.Usagef("-n must be at most %d, got %d", maxN, opts.n)
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	// -spin is off unless given, so a given -spin 0 is a mistake, not a
-	// request to skip it.
-	if given["spin"] {
-		if err := cli.PositiveDuration("spin", opts.spin); err != nil {
-			return options{}, err
-		}
-	}
-	if opts.gil && !given["spin"] {
-		return options{}, cli.Usagef("-gil only applies with -spin")
-	}
-	if err := cli.PositiveDuration("watchdog", opts.watchdog); err != nil {
-		return options{}, err
-	}
-	if given["watchdog"] && !opts.deadlock {
-		return options{}, cli.Usagef("-watchdog only applies with -deadlock")
-	}
-	return opts, nil
+// changeIt is the tutorial's change_it: pay amount in, then take it out
+// again. Each line reads the balance and then writes a new one: two steps,
+// with room for another goroutine's write in between, which is then lost.
+//
+// The reads and writes are atomic loads and stores so that the compiler
+// performs them as written: with a plain int64 it may assume that no other
+// goroutine writes in between and fold the two lines away, and the
+// unlocked program would end at 0 by accident (see the README). The race
+// detector then has nothing to report: the unlocked program has a race
+// condition (the outcome depends on the interleaving), not a data race.
+func changeIt(balance *atomic.Int64, amount int64) {
+	balance.Store(balance.Load() + amount)
+	balance.Store(balance.Load() - amount)
 }
 
-// variant is one way of running the tutorial's balance program.
-type variant struct {
-	name string
-	run  func(n int) int64
+// amounts are the tutorial's two threads: t1 runs with 5, t2 with 8.
+var amounts = [2]int64{5, 8}
+
+// runThreads is the tutorial's start t1 and t2, then join both: one
+// goroutine per amount, each running the tutorial's run_thread loop, which
+// calls step(amount) times times. Every program of this lesson runs through
+// it, so they differ only in what step does.
+//
+// The goroutines start their loops at one moment: each says it is running,
+// then yields until both are. Otherwise the first could finish a short loop
+// before the second got a thread, and nothing would ever meet.
+func runThreads(times int, step func(amount int64)) {
+	var (
+		running atomic.Int32
+		wg      sync.WaitGroup
+	)
+	for _, amount := range amounts {
+		wg.Go(func() {
+			running.Add(1)
+			for running.Load() < int32(len(amounts)) {
+				runtime.Gosched()
+			}
+			for range times {
+				step(amount)
+			}
+		})
+	}
+	wg.Wait()
 }
 
-// variants are printed in this order: the tutorial's broken program first,
-// then its fix, then two fixes Go offers besides a lock.
-var variants = []variant{
-	{"unsynchronised (load, then store)", unsynchronised},
-	{"sync.Mutex + defer Unlock", locked},
-	{"sync/atomic Add", atomicAdd},
-	{"channel to one owner goroutine", channelOwner},
+// withoutLock is the page's first program: when one goroutine writes
+// between the other's load and its store, that write is lost, and the final
+// balance is off by the amounts lost.
+func withoutLock(times int) int64 {
+	var balance atomic.Int64
+	runThreads(times, func(amount int64) { changeIt(&balance, amount) })
+	return balance.Load()
 }
 
-// printBalances runs every variant, prints its final balance and how long it
-// took, and returns the unsynchronised variant's balance for the notes.
-func printBalances(w io.Writer, n int) (unsync int64) {
-	for i, v := range variants {
-		began := time.Now()
-		balance := v.run(n)
-		elapsed := time.Since(began)
-		fmt.Fprintf(w, "%-34s balance = %-8d %8.1fms\n", v.name, balance, float64(elapsed.Microseconds())/1000)
-		if i == 0 {
-			unsync = balance
-		}
-	}
-	return unsync
-}
-
-// printNotes says what the lines above show, and what to try next.
-func printNotes(w io.Writer, opts options, unsync int64, spun *spinResult) {
-	procs := runtime.GOMAXPROCS(0)
-	fmt.Fprintf(w, "2 goroutines changed the balance %d times each, on up to %d %s at once (GOMAXPROCS=%d): Go has no GIL.\n",
-		opts.n, procs, plural(procs, "CPU"), procs)
-	fmt.Fprintln(w, "The first line uses atomic loads and stores, so go test -race finds no data race;")
-	fmt.Fprintln(w, "the race condition remains: another goroutine can write between a load and its store.")
-	switch {
-	case unsync != 0:
-		fmt.Fprintf(w, "This run lost updates: the balance ended at %d instead of 0.\n", unsync)
-	case procs == 1:
-		fmt.Fprintln(w, "With one CPU the goroutines take turns, and this run lost nothing, much like CPython's GIL.")
-	default:
-		fmt.Fprintln(w, "This run happened to end at 0; run it again, or raise -n.")
-	}
-	if spun != nil {
-		if opts.gil {
-			fmt.Fprintln(w, "With -gil the busy loops took turns holding one lock, as CPython's threads take turns holding the GIL.")
-		}
-		fmt.Fprintf(w, "The busy loops' CPU time is from %s; CPython's busy threads stay near 1 CPU.\n", cpuTimeSource)
-		if spun.waitKnown {
-			fmt.Fprintf(w, "They were ready to run on %.2f CPUs; any shortfall above is time other processes had the CPUs.\n", spun.ready())
-		}
-	}
-	if spun == nil || !opts.deadlock {
-		fmt.Fprintln(w, "Try -spin 2s (busy loops on every CPU), -spin 2s -gil (the same under one lock) and -deadlock.")
-	}
-}
-
-// plural appends an s to word unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
+// withLock is the tutorial's fix, do_lock.py: change_it runs under a lock.
+// Lock is lock.acquire(), and the deferred Unlock is the finally that
+// releases it even if the code between panics.
+func withLock(times int) int64 {
+	var (
+		lock    sync.Mutex
+		balance atomic.Int64
+	)
+	runThreads(times, func(amount int64) {
+		lock.Lock()
+		defer lock.Unlock()
+		changeIt(&balance, amount)
+	})
+	return balance.Load()
 }
