@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"multitask/09-distributed/rpcq"
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
-	"multitask/09-distributed/wire"
+	"multitask/internal/twin"
 )
 
 // BenchmarkEndToEnd measures the whole run over loopback TCP with -sleep 0:
@@ -34,14 +35,40 @@ func BenchmarkEndToEnd(b *testing.B) {
 // another, as with the proxies of Python's managers. It shows what the
 // batching buys.
 func BenchmarkOneTaskPerRoundTrip(b *testing.B) {
-	benchmarkRuns(b, 2_000, func(ctx context.Context, addr string, key []byte) (taskq.Worker, error) {
-		return rpcq.Dial(ctx, addr, key, rpcq.Options{MaxBatch: 1})
+	benchmarkRuns(b, 2_000, func(ctx context.Context, o dialOptions) (taskq.Worker, error) {
+		return rpcq.Dial(ctx, o.addr, o.key, rpcq.Options{MaxBatch: 1})
 	})
+}
+
+// BenchmarkPythonTwins is the tutorial's pair through the same 20,000
+// tasks with no sleep: task_master.py and one or two task_worker.py (the
+// Python twins, run by python3 on loopback). Each iteration includes
+// starting and stopping python3 and the manager's server process, about
+// half a second of several: the figure is mostly the proxies', a request
+// per get and per put.
+// It skips itself without python3.
+//
+//	go test -run '^$' -bench 'EndToEnd|PythonTwins' ./09-distributed
+func BenchmarkPythonTwins(b *testing.B) {
+	if _, err := twin.Python(); err != nil {
+		b.Skip(err)
+	}
+	const tasks = 20_000
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				if err := (pythonPair{tasks: tasks, workers: workers}).run(b.Context(), io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(tasks*b.N)/b.Elapsed().Seconds(), "tasks/s")
+		})
+	}
 }
 
 // benchmarkRuns times runs of the given number of tasks with one worker and
 // with two.
-func benchmarkRuns(b *testing.B, tasks int, dial func(context.Context, string, []byte) (taskq.Worker, error)) {
+func benchmarkRuns(b *testing.B, tasks int, dial func(context.Context, dialOptions) (taskq.Worker, error)) {
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
@@ -54,34 +81,40 @@ func benchmarkRuns(b *testing.B, tasks int, dial func(context.Context, string, [
 
 // runOnce is one run of the master and its workers, in this process but
 // over real sockets, through the same transport the commands use.
-func runOnce(b *testing.B, dial func(context.Context, string, []byte) (taskq.Worker, error), workers, tasks int) {
+func runOnce(b *testing.B, dial func(context.Context, dialOptions) (taskq.Worker, error), workers, tasks int) {
 	key := []byte("benchmark key")
-	hub := taskq.NewHub(nil)
-	srv, err := transports[defaultTransport].serve("127.0.0.1:0", key, hub, serveOptions{handshake: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
+	q := openForBench(b, key)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			q, err := dial(ctx, srv.Addr().String(), key)
+			w, err := dial(ctx, dialOptions{addr: q.Addr(), key: key})
 			if err != nil {
 				b.Error(err)
 				return
 			}
-			if err := work(ctx, io.Discard, q, 0, time.Minute); err != nil {
+			if err := work(ctx, io.Discard, quiet, w, 0, time.Minute); err != nil {
 				b.Error(err)
 			}
 		})
 	}
-	if err := putAndCollect(ctx, io.Discard, hub, tasks, time.Minute); err != nil {
+	if err := putAndCollect(ctx, io.Discard, q, tasks, time.Minute); err != nil {
 		b.Error(err)
 	}
-	if err := shutdown(hub, srv); err != nil {
+	if err := q.Close(); err != nil {
 		b.Error(err)
 	}
 	wg.Wait()
+}
+
+// openForBench opens the default transport's queues on a free loopback port,
+// with no lease (a benchmark's workers never stall) and nothing logged.
+func openForBench(b *testing.B, key []byte) queues {
+	q, err := transports[defaultTransport].open(context.Background(), openOptions{addr: "127.0.0.1:0", key: key, handshake: 5 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return q
 }
 
 // The benchmarks below measure the master under abuse, for the figures in
@@ -112,12 +145,8 @@ func BenchmarkHonestUnderSilentFlood(b *testing.B) {
 // worker through the run.
 func floodRun(b *testing.B, silent, tasks int) time.Duration {
 	key := []byte("benchmark key")
-	hub := taskq.NewHub(nil)
-	srv, err := transports[defaultTransport].serve("127.0.0.1:0", key, hub, serveOptions{handshake: 5 * time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := srv.Addr().String()
+	q := openForBench(b, key)
+	addr := q.Addr()
 	var held []net.Conn
 	for range silent {
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -131,20 +160,20 @@ func floodRun(b *testing.B, silent, tasks int) time.Duration {
 	start := time.Now()
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		q, err := transports[defaultTransport].dial(ctx, addr, key)
+		w, err := transports[defaultTransport].dial(ctx, dialOptions{addr: addr, key: key})
 		if err != nil {
 			b.Error(err)
 			return
 		}
-		if err := work(ctx, io.Discard, q, 0, time.Minute); err != nil {
+		if err := work(ctx, io.Discard, quiet, w, 0, time.Minute); err != nil {
 			b.Error(err)
 		}
 	})
-	if err := putAndCollect(ctx, io.Discard, hub, tasks, time.Minute); err != nil {
+	if err := putAndCollect(ctx, io.Discard, q, tasks, time.Minute); err != nil {
 		b.Error(err)
 	}
 	took := time.Since(start)
-	if err := shutdown(hub, srv); err != nil {
+	if err := q.Close(); err != nil {
 		b.Error(err)
 	}
 	wg.Wait()
@@ -162,18 +191,14 @@ func BenchmarkWrongKeyGuesses(b *testing.B) {
 	var guesses atomic.Int64
 	var spent time.Duration
 	for b.Loop() {
-		hub := taskq.NewHub(nil)
-		srv, err := transports[defaultTransport].serve("127.0.0.1:0", []byte("zzz"), hub, serveOptions{handshake: 5 * time.Second})
-		if err != nil {
-			b.Fatal(err)
-		}
+		q := openForBench(b, []byte("zzz"))
 		ctx, cancel := context.WithTimeout(context.Background(), window)
 		var wg sync.WaitGroup
 		for i := range 16 {
 			wg.Go(func() {
 				for n := 0; ctx.Err() == nil; n++ {
 					guess := []byte(fmt.Sprintf("g%02d%05d", i, n))
-					_, err := rpcq.Dial(ctx, srv.Addr().String(), guess, rpcq.Options{})
+					_, err := rpcq.Dial(ctx, q.Addr(), guess, rpcq.Options{})
 					if errors.Is(err, wire.ErrAuth) {
 						guesses.Add(1)
 					}
@@ -184,8 +209,7 @@ func BenchmarkWrongKeyGuesses(b *testing.B) {
 		wg.Wait()
 		spent += time.Since(start)
 		cancel()
-		hub.Close()
-		_ = srv.Close()
+		_ = q.Close()
 	}
 	b.ReportMetric(float64(guesses.Load())/spent.Seconds(), "guesses/s")
 }
@@ -201,18 +225,14 @@ func BenchmarkFrameAttackMemory(b *testing.B) {
 	var peak uint64
 	var held time.Duration
 	for b.Loop() {
-		hub := taskq.NewHub(nil)
-		srv, err := transports[defaultTransport].serve("127.0.0.1:0", key, hub, serveOptions{handshake: 5 * time.Second})
-		if err != nil {
-			b.Fatal(err)
-		}
+		q := openForBench(b, key)
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		base := ms.HeapAlloc
 		var cs []net.Conn
 		for range conns {
-			c, err := net.Dial("tcp", srv.Addr().String())
+			c, err := net.Dial("tcp", q.Addr())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -245,8 +265,7 @@ func BenchmarkFrameAttackMemory(b *testing.B) {
 		for _, c := range cs {
 			c.Close()
 		}
-		hub.Close()
-		_ = srv.Close()
+		_ = q.Close()
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 	b.ReportMetric(held.Seconds(), "held-s")

@@ -5,84 +5,54 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"time"
 
-	"multitask/09-distributed/rpcq"
-	"multitask/09-distributed/taskq"
 	"multitask/internal/child"
 	"multitask/internal/cli"
 )
 
-// demoConfig is what the demo's flags say.
-type demoConfig struct {
-	workers   int
-	tasks     int
-	pace      time.Duration
-	idle      time.Duration
-	timeout   time.Duration
-	transport string
-}
-
-func parseDemo(stdout io.Writer, args []string) (demoConfig, error) {
-	fs := flag.NewFlagSet("09-distributed", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	var c demoConfig
-	fs.IntVar(&c.workers, "workers", 2, fmt.Sprintf("how many worker processes to start (1 to %d)", maxWorkers))
-	fs.IntVar(&c.tasks, "tasks", 10, fmt.Sprintf("how many tasks the master puts (1 to %d)", maxTasks))
-	fs.DurationVar(&c.pace, "sleep", time.Second, fmt.Sprintf("how long each task takes (at most %v)", maxDuration))
-	fs.DurationVar(&c.idle, "idle", time.Second, fmt.Sprintf("a worker stops when the task queue stays empty this long (at most %v)", maxDuration))
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, fmt.Sprintf("the master gives up when no result has come for this long (at most %v)", maxDuration))
-	shared := addSharedFlags(fs, false)
-	var err error
-	c.transport, _, err = shared.parse(fs, args, func() []error {
-		return []error{
-			cli.Positive("workers", c.workers),
-			cli.AtMost("workers", c.workers, maxWorkers),
-			cli.Positive("tasks", c.tasks),
-			cli.AtMost("tasks", c.tasks, maxTasks),
-			cli.NonNegative("sleep", c.pace),
-			cli.DurationAtMost("sleep", c.pace, maxDuration),
-			cli.PositiveDuration("idle", c.idle),
-			cli.DurationAtMost("idle", c.idle, maxDuration),
-			cli.PositiveDuration("timeout", c.timeout),
-			cli.DurationAtMost("timeout", c.timeout, maxDuration),
-		}
+// The demo starts its workers as child processes of its own binary: the
+// child role "worker" is the worker command, run with the given arguments.
+func init() {
+	child.Register("worker", func(args []string) error {
+		ctx, stop := cli.NotifyContext(context.Background())
+		defer stop()
+		return runWorker(ctx, os.Stdout, args)
 	})
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stdout, "The demo runs the master here and the workers as processes of their own.\n"+
-			"To run the two sides yourself: 09-distributed master -h; 09-distributed worker -h.")
-	}
-	return c, err
 }
 
-// runDemo runs the master in this process, on a free loopback port with a
-// fresh random key, and c.workers worker processes of this same binary. Every
-// line says who printed it. It succeeds once every result has arrived and
-// every worker has exited cleanly.
+// runDemo runs the demo, or with -compare the demo beside the Python twins.
 func runDemo(ctx context.Context, stdout io.Writer, args []string) error {
 	c, err := parseDemo(stdout, args)
 	if err != nil {
 		return err
 	}
+	if c.compare {
+		return compare(ctx, stdout, c)
+	}
+	return demo(ctx, stdout, c)
+}
+
+// demo runs the master in this process, on a free loopback port with a
+// fresh random key, and c.workers worker processes of this same binary.
+// Every line says who printed it. It succeeds once every result has arrived
+// and every worker has exited cleanly.
+func demo(ctx context.Context, stdout io.Writer, c demoConfig) error {
 	// 32 random bytes, written in hex so that they pass through the
 	// environment unharmed. The key is new for every run and never printed.
 	raw := make([]byte, 32)
 	rand.Read(raw) // crypto/rand never fails since Go 1.24: it crashes instead
 	key := hex.EncodeToString(raw)
 	mux := newLineMux(stdout)
-	width := len(fmt.Sprint("worker ", c.workers))
-	label := func(name string) string { return fmt.Sprintf("%-*s | ", width, name) }
+	label := labels(c.workers)
 	mout := mux.writer(label("master"))
-	note := noteLine(mout)
+	note := c.notes(mout, noteWidth-len(label("master")))
 
-	hub := taskq.NewHub(note, taskq.LeaseFor(defaultLease))
-	srv, err := transports[c.transport].serve("127.0.0.1:0", []byte(key), hub,
-		serveOptions{handshake: rpcq.DefaultHandshakeTimeout, logf: note})
+	q, err := c.transport.open(ctx, openOptions{addr: "127.0.0.1:0", key: []byte(key), lease: defaultLease, logf: note, flags: c.flags})
 	if err != nil {
 		return fmt.Errorf("listen on loopback: %w", err)
 	}
@@ -91,7 +61,7 @@ func runDemo(ctx context.Context, stdout io.Writer, args []string) error {
 	defer cancel()
 	var workers []*demoWorker
 	for i := range c.workers {
-		w, werr := startWorker(ctx, i+1, label, mux, srv.Addr().String(), key, c)
+		w, werr := startWorker(ctx, i+1, label, mux, q.Addr(), key, c)
 		if werr != nil {
 			err = werr
 			break
@@ -99,13 +69,13 @@ func runDemo(ctx context.Context, stdout io.Writer, args []string) error {
 		workers = append(workers, w)
 	}
 	if err == nil {
-		err = putAndCollect(ctx, mout, hub, c.tasks, c.timeout)
+		err = putAndCollect(ctx, mout, q, c.tasks, c.timeout)
 	}
-	// Close the queues, but keep listening until the workers are gone: a
+	// Close the queues, but keep serving until the workers are gone: a
 	// worker that starts late (with -sleep 0 the work can be over before
 	// the second process is up) is told there is nothing left, rather than
 	// finding no one at the address.
-	hub.Close()
+	q.CloseQueues()
 	if err != nil {
 		// Stop the workers now: one may be in the middle of a long task.
 		cancel()
@@ -117,24 +87,36 @@ func runDemo(ctx context.Context, stdout io.Writer, args []string) error {
 		w.wait()
 	}
 	late.Stop()
-	if cerr := srv.Close(); err == nil {
+	if cerr := q.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		fmt.Fprintln(mout, "master exit.")
-	}
-
-	fmt.Fprintln(stdout, goNotes)
-	fmt.Fprintf(stdout, "the queues lived in this process (pid %d), served over %s on %s with a fresh random 256-bit key; "+
-		"the workers got it in %s, not on their command line\n", os.Getpid(), c.transport, srv.Addr(), keyEnv)
 	for _, w := range workers {
-		fmt.Fprintf(stdout, "%s: pid %d, %s\n", w.name, w.cmd.Process.Pid, w.cmd.ProcessState)
 		if err == nil && w.err != nil {
 			err = fmt.Errorf("%s (pid %d) failed: %w", w.name, w.cmd.Process.Pid, w.err)
 		}
 	}
-	fmt.Fprintln(stdout, statsLine(hub.Stats()))
+	if err == nil {
+		fmt.Fprintln(mout, "master exit.")
+	}
+	if !c.tutorialOnly {
+		printDemoNotes(stdout, q, workers)
+	}
 	return err
+}
+
+// printDemoNotes says where the queues lived, how the key reached the
+// workers, how each worker ended and what the queues saw.
+func printDemoNotes(stdout io.Writer, q queues, workers []*demoWorker) {
+	summary := q.Summary()
+	fmt.Fprintln(stdout, goNotes)
+	printNote(stdout, "%s, with a fresh random 256-bit key, handed to the workers in %s, not on their command line",
+		summary[0], keyEnv)
+	for _, w := range workers {
+		printNote(stdout, "%s: pid %d, %s", w.name, w.cmd.Process.Pid, w.cmd.ProcessState)
+	}
+	for _, line := range summary[1:] {
+		printNote(stdout, "%s", line)
+	}
 }
 
 // demoWorker is one worker process of the demo.
@@ -149,8 +131,11 @@ type demoWorker struct {
 // its environment, its output and errors printed under its name.
 func startWorker(ctx context.Context, i int, label func(string) string, mux *lineMux, addr, key string, c demoConfig) (*demoWorker, error) {
 	name := fmt.Sprint("worker ", i)
-	cmd, err := child.Command(ctx, "worker",
-		"-addr", addr, "-sleep", c.pace.String(), "-idle", c.idle.String(), "-transport", c.transport)
+	args := []string{"-addr", addr, "-sleep", c.pace.String(), "-idle", c.idle.String(), "-transport", c.transportName}
+	if c.tutorialOnly {
+		args = append(args, "-tutorial-only")
+	}
+	cmd, err := child.Command(ctx, "worker", args...)
 	if err != nil {
 		return nil, err
 	}

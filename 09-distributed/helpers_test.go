@@ -47,11 +47,29 @@ func (w *watch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the output so far with every wrapped note joined into one
+// line again (see unwrap), as the tests read it.
 func (w *watch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return unwrap(w.buf.String())
+}
+
+// raw returns the output so far as it was written.
+func (w *watch) raw() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// wrapped is where a note was wrapped: a line break and the indent of the
+// line that goes on with it (three spaces under a "-- " note, two in the Go
+// notes). No line of the tutorial's starts with a space.
+var wrapped = regexp.MustCompile(`\n {2,3}`)
+
+// unwrap joins the lines of each wrapped note, so that a test can match a
+// note whatever the width it was wrapped to.
+func unwrap(s string) string { return wrapped.ReplaceAllString(s, " ") }
 
 // waitFor waits until the output matches re and returns the match and its
 // groups. It fails the test if that takes 20 seconds: a guard, not a pace.
@@ -62,7 +80,7 @@ func (w *watch) waitFor(t *testing.T, re string) []string {
 	defer guard.Stop()
 	for {
 		w.mu.Lock()
-		m := rx.FindStringSubmatch(w.buf.String())
+		m := rx.FindStringSubmatch(unwrap(w.buf.String()))
 		changed := w.changed
 		w.mu.Unlock()
 		if m != nil {

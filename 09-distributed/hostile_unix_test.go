@@ -27,7 +27,7 @@ import (
 // handling and all; and the same with a lower limit on open descriptors,
 // as a master on a small machine has.
 func init() {
-	child.Register("09-main", runInterruptible)
+	child.Register("09-main", runMain)
 	child.Register("09-main-nofile", func(args []string) error {
 		n, err := strconv.ParseUint(args[0], 10, 64)
 		if err != nil {
@@ -41,8 +41,16 @@ func init() {
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 			return err
 		}
-		return runInterruptible(args[1:])
+		return runMain(args[1:])
 	})
+}
+
+// runMain runs the program as its main does, Ctrl-C handling and all, and
+// exits with its status.
+func runMain(args []string) error {
+	os.Args = append([]string{"09-distributed"}, args...) // no child marker: main runs the program
+	main()
+	return nil
 }
 
 // startProcess starts the child role with args and the test key in its
@@ -192,7 +200,7 @@ func TestTheDemosWorkersHearCtrlCOnceFromTheDemo(t *testing.T) {
 	addr := closed.Addr().String()
 	require.NoError(t, closed.Close())
 	w, err := startWorker(t.Context(), 1, func(string) string { return "" }, newLineMux(newWatch()), addr, testKey,
-		demoConfig{pace: time.Second, idle: time.Second, transport: defaultTransport})
+		demoConfig{pace: time.Second, idle: time.Second, common: common{transportName: defaultTransport}})
 	require.NoError(t, err)
 	defer w.wait()
 	// The worker may have exited (nothing listens at addr); until it is

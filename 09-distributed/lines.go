@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"sync"
 )
@@ -68,4 +69,11 @@ func (l *lineWriter) emit(line []byte) error {
 	defer l.mux.mu.Unlock()
 	_, err := l.mux.w.Write(append(l.prefix[:len(l.prefix):len(l.prefix)], line...))
 	return err
+}
+
+// labels returns how the demo names who printed a line, "master" or
+// "worker N", padded so that the lines of up to workers workers line up.
+func labels(workers int) func(name string) string {
+	width := len(fmt.Sprint("worker ", workers))
+	return func(name string) string { return fmt.Sprintf("%-*s | ", width, name) }
 }

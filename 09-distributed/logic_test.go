@@ -28,7 +28,7 @@ func TestEmptyQueueEndsTheWorkerCleanly(t *testing.T) {
 		require.NoError(t, hub.PutTask(t.Context(), taskq.Task{ID: 1, N: 3}))
 		var out bytes.Buffer
 		start := time.Now()
-		require.NoError(t, work(t.Context(), &out, hub.Connect(""), time.Second, 2*time.Second))
+		require.NoError(t, work(t.Context(), &out, quiet, hub.Connect(""), time.Second, 2*time.Second))
 		assert.Equal(t, "run task 3 * 3...\ntask queue is empty.\nworker exit.\n", out.String())
 		assert.Equal(t, 3*time.Second, time.Since(start), "one second of work, then two of waiting")
 
@@ -66,7 +66,7 @@ func TestTheTimeoutCountsFromTheLastResult(t *testing.T) {
 		hub := taskq.NewHub(nil)
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			assert.NoError(t, work(context.Background(), &bytes.Buffer{}, hub.Connect(""), 4*time.Second, time.Minute))
+			assert.NoError(t, work(context.Background(), &bytes.Buffer{}, quiet, hub.Connect(""), 4*time.Second, time.Minute))
 		})
 		start := time.Now()
 		require.NoError(t, putAndCollect(t.Context(), &bytes.Buffer{}, hub, 3, 5*time.Second))
@@ -109,6 +109,38 @@ func TestMasterPrintsEachResultOnce(t *testing.T) {
 	got := lines(out.String())
 	assert.Equal(t, []string{"Result: second", "Result: first"}, got[len(got)-2:])
 	assert.Equal(t, 2, strings.Count(out.String(), "Result:"))
+}
+
+// resumedReplay is a replay whose queues an earlier master left a run in,
+// as a broker's queues kept on disk can be.
+type resumedReplay struct {
+	replay
+	put   []taskq.Task
+	taken []uint64
+}
+
+func (r *resumedReplay) Resumed() ([]taskq.Task, []uint64) { return r.put, r.taken }
+
+func TestMasterFinishesTheRunAnEarlierMasterLeft(t *testing.T) {
+	// The earlier master put tasks 1 to 3 and took the result of task 1.
+	q := &resumedReplay{
+		put:   []taskq.Task{{ID: 1, N: 5}, {ID: 2, N: 6}, {ID: 3, N: 7}},
+		taken: []uint64{1},
+		replay: replay{results: []taskq.Result{
+			{TaskID: 3, Text: "7 * 7 = 49"},
+			{TaskID: 1, Text: "5 * 5 = 25, again"},
+			{TaskID: 4, Text: "the new one"},
+			{TaskID: 2, Text: "6 * 6 = 36"},
+		}},
+	}
+	var out bytes.Buffer
+	require.NoError(t, putAndCollect(t.Context(), &out, q, 4, time.Second))
+	require.Len(t, q.tasks, 1, "only the task the earlier master did not put is put")
+	assert.Equal(t, uint64(4), q.tasks[0].ID)
+	got := lines(out.String())
+	assert.Regexp(t, `^Put task \d+\.\.\.$`, got[0])
+	assert.Equal(t, []string{"Try get results...", "Result: 7 * 7 = 49", "Result: the new one", "Result: 6 * 6 = 36"}, got[1:],
+		"the results of the tasks put and not taken, each once")
 }
 
 func TestResultTextCannotControlTheTerminal(t *testing.T) {

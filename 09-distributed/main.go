@@ -1,26 +1,28 @@
-// Command 09-distributed ports the tutorial's 分布式进程 (distributed
-// processes) section: task_master.py keeps a task queue and a result queue
-// and serves them on the network; task_worker.py, on this or another
-// machine, takes numbers from the one and puts their squares into the other.
-// See https://liaoxuefeng.com/books/python/process-thread/process-manager/index.html
+// Command 09-distributed ports the 分布式进程 (distributed processes) section
+// of Liao Xuefeng's Python tutorial
+// (https://liaoxuefeng.com/books/python/process-thread/process-manager/index.html):
+// task_master.py keeps a task queue and a result queue and serves them on
+// the network; task_worker.py, on this or another machine, takes numbers
+// from the one and puts their squares into the other.
 //
-// Run it from the module root with
+// The tutorial's two scripts are master.go (runMaster, putAndCollect) and
+// worker.go (runWorker, work), each written against the two small
+// interfaces of package taskq, whose hub keeps the queues' rules: leases,
+// task IDs, each result once. A transport carries them between master and
+// workers (transport.go); the default, package rpcq, is net/rpc behind an
+// authenticated handshake. The demo (demo.go) runs the master here and the
+// workers as processes of this same binary.
 //
-//	go run ./09-distributed                       # a demo: the master and two worker processes
-//	AUTHKEY=secret go run ./09-distributed master # then, in other terminals:
+//	go run ./09-distributed                       # the demo: the master and two worker processes
+//	go run ./09-distributed -compare              # beside task_master.py and task_worker.py
+//	AUTHKEY=secret go run ./09-distributed master # or the two sides, in two terminals
 //	AUTHKEY=secret go run ./09-distributed worker
 //
-// and -h on each for its flags. The master and worker logic (master.go,
-// worker.go) is written against two small interfaces of package taskq; the
-// queues themselves live in the master's taskq.Hub, and package rpcq carries
-// them over net/rpc behind the authenticated handshake of package wire.
-// Package guard keeps the connections that have not proved the key in
-// check: floods, and guessing.
+// and -h on each for its flags.
 package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -29,20 +31,17 @@ import (
 	"multitask/internal/cli"
 )
 
+// main is run under Ctrl-C. The first Ctrl-C (or SIGTERM) cancels ctx: a
+// worker stops (the master puts its task back), a master stops waiting, the
+// demo stops its workers, and all shut their connections down. A second one
+// ends the program at once, with status 130, should that clean stop take
+// too long.
 func main() {
-	child.Serve()
-	cli.Exit(runInterruptible(os.Args[1:]))
-}
-
-// runInterruptible is run under Ctrl-C. The first Ctrl-C (or SIGTERM)
-// cancels ctx: a worker stops (the master puts its task back), a master
-// stops waiting, the demo stops its workers, and all shut their connections
-// down. A second one ends the program at once, with status 130, should that
-// clean stop take too long.
-func runInterruptible(args []string) error {
+	child.Serve() // the demo's worker processes start here (demo.go)
 	ctx, stop := cli.NotifyContext(context.Background())
-	defer stop()
-	return run(ctx, os.Stdout, args)
+	err := run(ctx, os.Stdout, os.Args[1:])
+	stop()
+	cli.Exit(err)
 }
 
 // run picks the master, a worker or the demo by the first argument.
@@ -58,15 +57,4 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 		}
 	}
 	return runDemo(ctx, stdout, args)
-}
-
-// goNotes opens the part of the output that is about Go, not the tutorial.
-const goNotes = "--- Go notes ---"
-
-// noteLine marks a Go-specific line printed while the tutorial's lines are
-// still going, such as a worker connecting or a task being put back.
-func noteLine(w io.Writer) func(format string, args ...any) {
-	return func(format string, args ...any) {
-		fmt.Fprintf(w, "-- "+format+"\n", args...)
-	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"multitask/09-distributed/wire"
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/internal/cli"
 	"multitask/internal/clitest"
 )
@@ -63,6 +63,7 @@ func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
 		pids[m[1]] = true
 	}
 	assert.Contains(t, out, "10 tasks put, 10 results kept; 0 tasks put back")
+	clitest.RequireLinesFit(t, demo.out.raw())
 }
 
 func TestMasterAndWorkersStartedByHand(t *testing.T) {
@@ -239,6 +240,9 @@ func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
 		{[]string{"-sleep", "2h"}, 2, "-sleep must be at most 1h0m0s, got 2h0m0s"},
 		{[]string{"-idle", "2h"}, 2, "-idle must be at most 1h0m0s, got 2h0m0s"},
 		{[]string{"-timeout", "2h"}, 2, "-timeout must be at most 1h0m0s, got 2h0m0s"},
+		// -compare runs the tutorial's counts on both sides.
+		{[]string{"-compare", "-workers", "2"}, 2, "-compare cannot take -workers: it runs the tutorial's ten tasks and one worker on each side"},
+		{[]string{"-compare", "-tasks", "3"}, 2, "-compare cannot take -tasks"},
 		{[]string{"master", "-authkey", "k", "-addr", busyAddr}, 1, "listen on " + busyAddr + ": listen tcp " + busyAddr + ": bind: address already in use"},
 		{[]string{"worker", "-authkey", "k", "-addr", closedAddr}, 1, "connect to " + closedAddr + ": dial tcp " + closedAddr + ": connect: connection refused"},
 	}
@@ -258,10 +262,17 @@ func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
 }
 
 func TestHelpListsTheFlags(t *testing.T) {
-	for _, command := range [][]string{nil, {"master"}, {"worker"}} {
+	for _, tt := range []struct {
+		command []string
+		flags   []string
+	}{
+		{nil, []string{"-transport", "-tutorial-only", "-compare", "-workers", "-tasks", "-sleep", "-idle", "-timeout"}},
+		{[]string{"master"}, []string{"-transport", "-tutorial-only", "-authkey", "-addr", "-tasks", "-timeout", "-handshake", "-lease"}},
+		{[]string{"worker"}, []string{"-transport", "-tutorial-only", "-authkey", "-addr", "-sleep", "-idle"}},
+	} {
 		clitest.RequireHelp(t, func(ctx context.Context, stdout io.Writer, args []string) error {
-			return run(ctx, stdout, append(slices.Clone(command), args...))
-		}, "-transport")
+			return run(ctx, stdout, append(slices.Clone(tt.command), args...))
+		}, tt.flags...)
 	}
 }
 
@@ -296,16 +307,19 @@ func TestTheTutorialsKeyWorksWithAWarning(t *testing.T) {
 
 func TestListeningBeyondLoopbackIsNoticed(t *testing.T) {
 	for _, tt := range []struct {
-		ip      string
+		addr    string
 		outside bool
 	}{
-		{"127.0.0.1", false},
-		{"::1", false},
-		{"0.0.0.0", true},
-		{"::", true},
-		{"192.168.1.5", true},
+		{"127.0.0.1:5000", false},
+		{"[::1]:5000", false},
+		{"localhost:5000", false},
+		{"nats://127.0.0.1:4222", false},
+		{"0.0.0.0:5000", true},
+		{"[::]:5000", true},
+		{"192.168.1.5:5000", true},
+		{"nats://192.168.1.5:4222", true},
+		{"not an address", true},
 	} {
-		addr := &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 5000}
-		assert.Equal(t, tt.outside, reachableFromOutside(addr), tt.ip)
+		assert.Equal(t, tt.outside, reachableFromOutside(tt.addr), tt.addr)
 	}
 }

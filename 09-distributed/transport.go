@@ -3,87 +3,111 @@ package main
 import (
 	"context"
 	"flag"
-	"net"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"multitask/09-distributed/rpcq"
 	"multitask/09-distributed/taskq"
 	"multitask/internal/cli"
 )
 
-// A transport carries the hub's queues between the master and its workers.
-// The master and worker logic never sees which one: it holds a taskq.Master
-// or a taskq.Worker. Adding a transport is adding an entry to transports.
+// A transport carries the task and result queues between the master and its
+// workers. The master's code (master.go) and the worker's (worker.go) are
+// the same for every transport: the master opens the queues and holds a
+// taskq.Master, a worker dials them and holds a taskq.Worker. Where the
+// queues live is the transport's business. The rpc transport keeps them in
+// a taskq.Hub in the master's own process and serves the hub to its
+// workers (transport_rpc.go); a broker transport keeps them in the broker,
+// and the master is one more client of it.
+//
+// Adding a transport is adding an entry to transports, in a file of its
+// own named after it.
 type transport struct {
-	// serve listens on addr and serves hub to workers that know key.
-	serve func(addr string, key []byte, hub *taskq.Hub, o serveOptions) (server, error)
-	// dial connects a worker to the master at addr.
-	dial func(ctx context.Context, addr string, key []byte) (taskq.Worker, error)
+	// open opens the queues on the master's side, served or reached at
+	// o.addr, for workers that know o.key.
+	open func(ctx context.Context, o openOptions) (queues, error)
+	// dial connects a worker to the queues at o.addr.
+	dial func(ctx context.Context, o dialOptions) (taskq.Worker, error)
+	// flags, if not nil, adds the transport's own flags to the flag set of
+	// a command ("master", "worker" or the demo's "09-distributed") and
+	// returns where their values land; open and dial get it back as
+	// o.flags. Every transport's flags are on every command, since the
+	// flags are defined before -transport is parsed.
+	flags func(fs *flag.FlagSet, command string) any
 }
 
-// server is a transport's listening side.
-type server interface {
-	Addr() net.Addr
+// queues are the master's side of the queues, as a transport opened them.
+type queues interface {
+	taskq.Master
+	// Addr is where workers reach the queues: what a worker's -addr takes.
+	Addr() string
+	// CloseQueues ends the work: a worker waiting for a task, and every
+	// later call of a worker, hears taskq.ErrClosed. Workers may still
+	// connect, and are told the same.
+	CloseQueues()
+	// Close closes the queues if they are open, stops serving them and
+	// returns once everything the transport started has ended.
 	Close() error
+	// Summary is what the Go notes say about the queues, a line each: the
+	// first where they lived and how workers reached them, the others what
+	// they saw.
+	Summary() []string
 }
 
-type serveOptions struct {
-	handshake time.Duration // how long a connecting worker has to prove the key
-	logf      func(format string, args ...any)
+// resumer is implemented by queues that can outlive their master: a
+// broker's, kept on disk, in which a master that was killed left tasks put
+// and results not yet taken. A master that opens them again finishes that
+// run: putAndCollect puts only the tasks the earlier master did not, and
+// waits for the results it did not take.
+type resumer interface {
+	// Resumed returns the tasks the earlier master put, and the IDs of those
+	// whose results it took; nothing for a fresh run.
+	Resumed() (put []taskq.Task, taken []uint64)
+}
+
+// resumed returns the tasks an earlier master put and whose results are
+// still to come, and the IDs of all the tasks it put: nothing unless q is a
+// resumer that found an earlier run.
+func resumed(q taskq.Master) (open map[uint64]taskq.Task, put map[uint64]bool) {
+	open = make(map[uint64]taskq.Task)
+	r, ok := q.(resumer)
+	if !ok {
+		return open, nil
+	}
+	tasks, taken := r.Resumed()
+	put = make(map[uint64]bool, len(tasks))
+	for _, t := range tasks {
+		put[t.ID] = true
+		open[t.ID] = t
+	}
+	for _, id := range taken {
+		delete(open, id)
+	}
+	return open, put
+}
+
+// openOptions are what the master's flags say to the transport.
+type openOptions struct {
+	addr      string
+	key       []byte
+	lease     time.Duration // a task goes back when its worker is silent this long
+	handshake time.Duration // how long a connecting worker has to prove the key; 0: the transport's default
+	logf      notef         // one line per event worth a note, as it happens
+	flags     any           // what the transport's own flags said
+}
+
+// dialOptions are what a worker's flags say to the transport.
+type dialOptions struct {
+	addr  string
+	key   []byte
+	flags any
 }
 
 var transports = map[string]transport{
-	"rpc": {
-		serve: func(addr string, key []byte, hub *taskq.Hub, o serveOptions) (server, error) {
-			return rpcq.Listen(addr, key, hub, rpcq.Options{HandshakeTimeout: o.handshake, Logf: o.logf})
-		},
-		dial: func(ctx context.Context, addr string, key []byte) (taskq.Worker, error) {
-			return rpcq.Dial(ctx, addr, key, rpcq.Options{})
-		},
-	},
+	"rpc": rpcTransport,
 }
 
 const defaultTransport = "rpc"
-
-// sharedFlags are the flags of every command: -transport, and -authkey for
-// the master and the worker (the demo makes its own key).
-type sharedFlags struct {
-	transport *string
-	authkey   *string
-}
-
-func addSharedFlags(fs *flag.FlagSet, withKey bool) sharedFlags {
-	f := sharedFlags{transport: fs.String("transport", defaultTransport,
-		"how master and workers talk: "+strings.Join(transportNames(), ", "))}
-	if withKey {
-		f.authkey = fs.String("authkey", "",
-			"the shared secret key (default: the "+keyEnv+" environment variable; both sides need the same)")
-	}
-	return f
-}
-
-// parse parses args into fs and checks the values in order: the results of
-// checks (called once the flags are set), the transport, then the key.
-func (f sharedFlags) parse(fs *flag.FlagSet, args []string, checks func() []error) (transport string, key []byte, err error) {
-	if err := cli.Parse(fs, args); err != nil {
-		return "", nil, err
-	}
-	for _, err := range checks() {
-		if err != nil {
-			return "", nil, err
-		}
-	}
-	if _, err := lookupTransport(*f.transport); err != nil {
-		return "", nil, err
-	}
-	if f.authkey != nil {
-		key, err = resolveKey(*f.authkey)
-	}
-	return *f.transport, key, err
-}
 
 func lookupTransport(name string) (transport, error) {
 	t, ok := transports[name]
@@ -100,23 +124,4 @@ func transportNames() []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// keyEnv is where the key is looked up when -authkey is not given. An
-// environment variable is the better place: a command line is visible to
-// every user of the machine (ps), a process's environment is not.
-const keyEnv = "AUTHKEY"
-
-// resolveKey returns the key from the flag, else from the environment, and
-// refuses an empty one: a connection proves the key, so no key would let
-// anyone in.
-func resolveKey(fromFlag string) ([]byte, error) {
-	key := fromFlag
-	if key == "" {
-		key = os.Getenv(keyEnv)
-	}
-	if key == "" {
-		return nil, cli.Usagef("no key: pass -authkey or set %s (the master and its workers need the same one)", keyEnv)
-	}
-	return []byte(key), nil
 }

@@ -3,101 +3,66 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"multitask/09-distributed/taskq"
-	"multitask/internal/child"
-	"multitask/internal/cli"
 )
 
-// The demo starts its workers as child processes of its own binary: the
-// child role "worker" is the worker command, run with the given arguments.
-func init() {
-	child.Register("worker", func(args []string) error {
-		ctx, stop := cli.NotifyContext(context.Background())
-		defer stop()
-		return runWorker(ctx, os.Stdout, args)
-	})
-}
-
-// workerConfig is what a worker's flags say.
-type workerConfig struct {
-	addr      string
-	pace      time.Duration
-	idle      time.Duration
-	transport string
-	key       []byte
-}
-
-func parseWorker(stdout io.Writer, args []string) (workerConfig, error) {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	var c workerConfig
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:5000", "the master's address")
-	fs.DurationVar(&c.pace, "sleep", time.Second, fmt.Sprintf("how long each task takes (the tutorial sleeps 1s; at most %v)", maxDuration))
-	fs.DurationVar(&c.idle, "idle", time.Second, fmt.Sprintf("stop when the task queue stays empty this long (at most %v)", maxDuration))
-	shared := addSharedFlags(fs, true)
-	var err error
-	c.transport, c.key, err = shared.parse(fs, args, func() []error {
-		return []error{
-			notEmpty("addr", c.addr, "give the master's host:port, e.g. 127.0.0.1:5000"),
-			cli.NonNegative("sleep", c.pace),
-			cli.DurationAtMost("sleep", c.pace, maxDuration),
-			cli.PositiveDuration("idle", c.idle),
-			cli.DurationAtMost("idle", c.idle, maxDuration),
-		}
-	})
-	return c, err
-}
-
-// runWorker is task_worker.py: connect, then take tasks until there are no
-// more.
+// runWorker is task_worker.py: connect to the master, then take tasks, square
+// their numbers and hand in the results until there are no more. Its flags
+// (flags.go) are the tutorial's address, key and sleep, and -idle, the
+// tutorial's get(timeout=1).
 func runWorker(ctx context.Context, stdout io.Writer, args []string) error {
 	c, err := parseWorker(stdout, args)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Connect to server %s...\n", c.addr)
-	q, err := transports[c.transport].dial(ctx, c.addr, c.key)
+	fmt.Fprintf(stdout, "Connect to server %s...\n", c.addr) // print('Connect to server %s...' % server_addr)
+	// m = QueueManager(address=(server_addr, 5000), authkey=b'abc'), m.connect(),
+	// task = m.get_task_queue(), result = m.get_result_queue(): q is both, a
+	// taskq.Worker.
+	q, err := c.transport.dial(ctx, dialOptions{addr: c.addr, key: c.key, flags: c.flags})
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", c.addr, err)
 	}
-	return work(ctx, stdout, q, c.pace, c.idle)
+	return work(ctx, stdout, c.notes(stdout, noteWidth), q, c.pace, c.idle)
 }
 
 // work is the loop of task_worker.py, against any taskq.Worker: take a task,
-// square its number, take pace doing it, put the result. It ends well when
-// the queue stays empty for idle (an ordinary outcome, not an exception) or
-// the master has closed the queues, and then says "worker exit.". Anything
-// else is returned, a master that crashed or vanished too, so that the
-// worker exits 1 and whoever supervises it can tell that from a clean end;
-// the tasks this worker held go back to the queue either way.
-func work(ctx context.Context, out io.Writer, q taskq.Worker, pace, idle time.Duration) (err error) {
+// square its number, take pace doing it, put the result. The tutorial's
+// worker tries ten times; this one goes on until the queue stays empty for
+// idle (an ordinary outcome, not an exception) or the master has closed the
+// queues, and then says "worker exit.", so that any number of workers share
+// any number of tasks. Anything else is returned, a master that crashed or
+// vanished too, so that the worker exits 1 and whoever supervises it can
+// tell that from a clean end; the tasks this worker held go back to the
+// queue either way.
+func work(ctx context.Context, out io.Writer, note notef, q taskq.Worker, pace, idle time.Duration) (err error) {
 	defer func() {
 		if cerr := q.Close(); err == nil {
 			err = cerr
 		}
 		if err == nil {
-			fmt.Fprintln(out, "worker exit.")
+			fmt.Fprintln(out, "worker exit.") // print('worker exit.')
 		}
 	}()
 	for {
-		t, ok, err := q.GetTask(ctx, idle)
+		t, ok, err := q.GetTask(ctx, idle) // n = task.get(timeout=1)
 		if errors.Is(err, taskq.ErrClosed) {
-			fmt.Fprintf(out, "-- %v.\n", err)
+			note("%v.", err)
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok { // except queue.Empty:
 			fmt.Fprintln(out, "task queue is empty.")
 			return nil
 		}
+		// print('run task %d * %d...' % (n, n)), r = '%d * %d = %d' % (n, n, n*n),
+		// time.sleep(1), result.put(r); the result names its task.
 		fmt.Fprintf(out, "run task %d * %d...\n", t.N, t.N)
 		r := taskq.Result{TaskID: t.ID, Text: fmt.Sprintf("%d * %d = %d", t.N, t.N, t.N*t.N)}
 		if err := pause(ctx, pace); err != nil {
@@ -105,7 +70,7 @@ func work(ctx context.Context, out io.Writer, q taskq.Worker, pace, idle time.Du
 		}
 		err = q.PutResult(ctx, r)
 		if errors.Is(err, taskq.ErrClosed) {
-			fmt.Fprintf(out, "-- %v.\n", err)
+			note("%v.", err)
 			return nil
 		}
 		if err != nil {
@@ -114,7 +79,7 @@ func work(ctx context.Context, out io.Writer, q taskq.Worker, pace, idle time.Du
 	}
 }
 
-// pause waits d, or until ctx ends.
+// pause waits d, or until ctx ends: a sleep that Ctrl-C can cut short.
 func pause(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil

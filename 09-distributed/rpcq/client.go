@@ -9,8 +9,8 @@ import (
 	"os"
 	"time"
 
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
-	"multitask/09-distributed/wire"
 )
 
 // A round trip over loopback costs tens of microseconds, while squaring a

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"multitask/09-distributed/wire"
+	"multitask/09-distributed/rpcq/wire"
 )
 
 // frames is the part both codecs share: one connection, tagged frames in each

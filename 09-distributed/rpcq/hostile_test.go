@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
-	"multitask/09-distributed/wire"
 )
 
 // These tests play the attacker against the server, and the master that
@@ -168,7 +168,9 @@ func TestOnlyTheLeaseHolderMayAnswer(t *testing.T) {
 	st := m.hub.Stats()
 	assert.Equal(t, 1, st.Results)
 	assert.Equal(t, 2, st.NotLeased)
-	assert.Equal(t, 1, countLines(m.log.text(), "connection #2 sent a result for task"), "logged once:\n%s", m.log.text())
+	// The forger is whichever connection the hub numbered second: the two
+	// handshakes may end in either order. Only it sends refused results.
+	assert.Equal(t, 1, countLines(m.log.text(), " sent a result for task"), "logged once:\n%s", m.log.text())
 }
 
 func TestAWorkerWithoutHeartbeatLosesItsTaskAndItsLateResultIsDropped(t *testing.T) {

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
-	"multitask/09-distributed/wire"
 )
 
 func TestMain(m *testing.M) {

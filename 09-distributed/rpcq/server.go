@@ -33,8 +33,8 @@ import (
 	"time"
 
 	"multitask/09-distributed/guard"
+	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
-	"multitask/09-distributed/wire"
 )
 
 // DefaultHandshakeTimeout is how long a connecting peer has to finish the

@@ -9,7 +9,9 @@ import (
 // panic": a handshake succeeds exactly when the bytes are the right answer
 // for them, the server never reads past the answer, and a frame reader only
 // returns frames that the key's owner wrote. `go test` runs the seeds below;
-// `go test -fuzz=FuzzServerHandshake ./09-distributed/wire` explores.
+// this explores for 30 seconds (one -fuzz target at a time):
+//
+//	go test -run '^$' -fuzz FuzzServerHandshake -fuzztime 30s ./09-distributed/rpcq/wire
 
 func FuzzServerHandshake(f *testing.F) {
 	f.Add(validAnswer(testKey))
