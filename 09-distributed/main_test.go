@@ -25,8 +25,16 @@ import (
 	"multitask/internal/clitest"
 )
 
+// The demo runs over each transport: the master's and the workers' code
+// is the same, and so is every promise the output makes.
 func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
-	demo := start(t, "-sleep", "20ms")
+	for _, name := range transportNames() {
+		t.Run(name, func(t *testing.T) { testDemo(t, name) })
+	}
+}
+
+func testDemo(t *testing.T, transport string) {
+	demo := start(t, "-sleep", "20ms", "-transport", transport)
 	require.NoError(t, demo.wait(t), demo.out.String())
 	out := demo.out.String()
 
@@ -46,7 +54,7 @@ func TestDemoRunsTheMasterAndTwoWorkerProcesses(t *testing.T) {
 	var ran []int
 	for _, w := range []string{"worker 1", "worker 2"} {
 		require.NotEmpty(t, said[w], "%s printed nothing", w)
-		assert.Regexp(t, `^Connect to server 127\.0\.0\.1:\d+\.\.\.$`, said[w][0])
+		assert.Regexp(t, `^Connect to server (nats://)?127\.0\.0\.1:\d+\.\.\.$`, said[w][0])
 		assert.Equal(t, "worker exit.", said[w][len(said[w])-1])
 		ran = append(ran, numbers(t, said[w], runLine)...)
 	}
@@ -215,7 +223,7 @@ func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
 		{[]string{"worker"}, 2, "no key: pass -authkey or set AUTHKEY"},
 		{[]string{"master", "-authkey", "k", "-tasks", "0"}, 2, "-tasks must be at least 1, got 0"},
 		{[]string{"master", "-authkey", "k", "-timeout", "0s"}, 2, "-timeout must be above zero, got 0s"},
-		{[]string{"master", "-authkey", "k", "-transport", "pigeon"}, 2, `-transport "pigeon" is not known; there is rpc`},
+		{[]string{"master", "-authkey", "k", "-transport", "pigeon"}, 2, `-transport "pigeon" is not known; there is jetstream, rpc`},
 		{[]string{"worker", "-authkey", "k", "-sleep", "-1s"}, 2, "-sleep must not be negative, got -1s"},
 		{[]string{"worker", "-authkey", "k", "-idle", "0s"}, 2, "-idle must be above zero, got 0s"},
 		{[]string{"worker", "-authkey", "k", "now"}, 2, `worker: unexpected argument "now"`},
