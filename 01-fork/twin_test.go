@@ -14,15 +14,6 @@ import (
 	"multitask/internal/twin"
 )
 
-// requirePython skips a test that runs the Python twin on a machine
-// without python3, saying so.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("the Python twin is not run: %v", err)
-	}
-}
-
 // tutorialOnly runs the lesson with -tutorial-only and returns its lines.
 func tutorialOnly(t *testing.T) []string {
 	t.Helper()
@@ -42,7 +33,7 @@ func TestTutorialOnlyPrintsTheTutorialLinesAndNothingElse(t *testing.T) {
 }
 
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := forkTwin()
 	goLines := tutorialOnly(t)
 	pyLines, err := tw.Run(t.Context())
@@ -55,7 +46,7 @@ func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
 }
 
 func TestCompareShowsBothRunsAndTheirAgreement(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare"}))
 	childtest.RequireNoneLeft(t)
@@ -67,7 +58,7 @@ func TestCompareShowsBothRunsAndTheirAgreement(t *testing.T) {
 }
 
 func TestCompareSaysWhenTheRunsDiffer(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := forkTwin()
 	// The sample output's slip, in a twin of the twin: the parent's line
 	// no longer matches.

@@ -14,15 +14,6 @@ import (
 	"multitask/internal/twin"
 )
 
-// requirePython skips a test that runs the Python twins on a machine
-// without python3, saying so.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("the Python twins are not run: %v", err)
-	}
-}
-
 func TestTutorialOnlyPrintsTheTutorialLinesAndNothingElse(t *testing.T) {
 	lines := runLines(t, "-tutorial-only")
 	require.Len(t, lines, 13, "four lines of the Process part, nine of the subprocess part:\n%s", strings.Join(lines, "\n"))
@@ -32,7 +23,7 @@ func TestTutorialOnlyPrintsTheTutorialLinesAndNothingElse(t *testing.T) {
 }
 
 func TestTutorialOnlyAgreesWithPythonTwins(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	// The Go run holds both programs, in the tutorial's order: the first
 	// four lines are multi_processing.py's, the rest do_subprocess.py's.
 	goLines := runLines(t, "-tutorial-only")
@@ -57,7 +48,7 @@ func TestTutorialOnlyAgreesWithPythonTwins(t *testing.T) {
 }
 
 func TestCompareShowsBothProgramsAndTheirAgreement(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare"}))
 	childtest.RequireNoneLeft(t)
@@ -71,7 +62,7 @@ func TestCompareShowsBothProgramsAndTheirAgreement(t *testing.T) {
 }
 
 func TestCompareShowsBothProgramsWhenTheFirstDiffers(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	process := processTwin()
 	// The tutorial's sample output has this drift; a twin that prints it
 	// no longer agrees with the code.

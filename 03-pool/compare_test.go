@@ -14,16 +14,8 @@ import (
 	"multitask/internal/twin"
 )
 
-// requirePython skips a test that needs python3 on a machine without it.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("the Python twin cannot run: %v", err)
-	}
-}
-
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	const maxSleep = 30 * time.Millisecond
 	for _, mode := range []string{modeProcess, modeGoroutine} {
 		t.Run(mode, func(t *testing.T) {
@@ -40,7 +32,7 @@ func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
 }
 
 func TestCompareShowsBothRunsSideBySide(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare", "-max-sleep", "30ms"}))
 	lines := twin.Lines(out.String())

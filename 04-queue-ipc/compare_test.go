@@ -32,14 +32,6 @@ func runUntil(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// requirePython skips the test where python3 is missing.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skip(err)
-	}
-}
-
 // assertTutorialOnly checks the output of a -tutorial-only run: the
 // tutorial's eight lines, A, B and C put and got in order, and nothing else.
 func assertTutorialOnly(t *testing.T, out string) {
@@ -133,7 +125,7 @@ func missingGets(goLines, pyLines []string) ([]string, bool) {
 // masking, as shapes and counts. A Python run that lost a value, the
 // tutorial's own risk, is run again, at most twice.
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	out, err := runUntil(t, "-tutorial-only", "-max-pause", "20ms")
 	require.NoError(t, err)
 	goLines := twin.Lines(out)
@@ -170,7 +162,7 @@ func onlyPythonLost(out string) bool {
 // -compare shows both runs under their titles, says they agree, and fits a
 // 100-column terminal.
 func TestCompareShowsBothRunsSideBySide(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	for attempt := 1; ; attempt++ {
 		out, err := runUntil(t, "-compare", "-max-pause", "20ms")
 		if errors.Is(err, twin.ErrDiffer) && attempt < 3 && onlyPythonLost(out) {

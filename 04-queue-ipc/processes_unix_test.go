@@ -24,6 +24,7 @@ import (
 
 	"multitask/internal/child"
 	"multitask/internal/cli"
+	"multitask/internal/clitest"
 	"multitask/internal/twin"
 )
 
@@ -413,7 +414,7 @@ func TestProcessModeCancelKillsBothChildren(t *testing.T) {
 // run loses every value, and the comparison shows the missing "Get" lines
 // instead of stopping at the Go run's error.
 func TestCompareShowsLostValuesAsMissingLines(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	cfg, err := parseFlags(io.Discard, []string{"-compare", "-terminate", "-max-pause", "0"})
 	require.NoError(t, err)
 	cfg.hold = roleReader

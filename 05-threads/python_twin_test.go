@@ -19,17 +19,10 @@ import (
 // depend on it, and five of them take no time worth waiting for.
 const fast = 10 * time.Millisecond
 
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("no Python twin run: %v", err)
-	}
-}
-
 // TestTutorialOnlyAgreesWithPythonTwin runs multi_threading.py and the
 // lesson's -tutorial-only, and requires the same nine lines from both.
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := pythonTwin(fast)
 	pyLines, err := tw.Run(t.Context())
 	require.NoError(t, err)
@@ -44,7 +37,7 @@ func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
 // TestCompareShowsBothRuns: -compare prints both titles, the interval
 // handed to the twin, and the agreement line, within 100 columns.
 func TestCompareShowsBothRuns(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare", "-interval", fast.String()}))
 

@@ -17,17 +17,8 @@ import (
 // million changes per thread.
 const twinTimes = 100_000
 
-// requirePython skips a test that runs the Python twin on a machine
-// without python3, saying so.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("the Python twin is not run: %v", err)
-	}
-}
-
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := pythonTwin(twinTimes)
 	goLines := runLines(t, "-tutorial-only", "-n", "100000")
 	pyLines, err := tw.Run(t.Context())
@@ -54,7 +45,7 @@ func TestTwinMasksOnlyTheUnlockedBalance(t *testing.T) {
 }
 
 func TestCompareShowsBothRunsAndTheirAgreement(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare", "-n", "100000"}))
 	assert.Contains(t, out.String(), "go run ./06-lock -tutorial-only")
@@ -67,7 +58,7 @@ func TestCompareShowsBothRunsAndTheirAgreement(t *testing.T) {
 }
 
 func TestCompareSaysWhenTheRunsDiffer(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := pythonTwin(twinTimes)
 	// A twin of the twin whose lock does not guard the balance's second
 	// change: its locked line is no longer 0.

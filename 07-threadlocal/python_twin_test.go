@@ -14,18 +14,11 @@ import (
 	"multitask/internal/twin"
 )
 
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skipf("no Python twin run: %v", err)
-	}
-}
-
 // TestTutorialOnlyAgreesWithPythonTwin runs use_threadlocal.py and the
 // lesson's -tutorial-only, and requires the same two lines from both, in
 // whichever order Python's threads printed them.
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	tw := pythonTwin()
 	pyLines, err := tw.Run(t.Context())
 	require.NoError(t, err)
@@ -50,7 +43,7 @@ func TestTwinComparesShapesAndCounts(t *testing.T) {
 // TestCompareShowsBothRuns: -compare prints both titles, the shapes table
 // of an unordered comparison, and the agreement line, within 100 columns.
 func TestCompareShowsBothRuns(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-compare"}))
 

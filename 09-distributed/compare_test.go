@@ -29,14 +29,6 @@ func runUntil(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// requirePython skips the test where python3 is missing.
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := twin.Python(); err != nil {
-		t.Skip(err)
-	}
-}
-
 // tutorialLine is every line the tutorial's two scripts print, under the
 // demo's name of who printed it.
 var tutorialLine = regexp.MustCompile(`^(master   \| (Put task \d+\.\.\.|Try get results\.\.\.|Result: \d+ \* \d+ = \d+|master exit\.)` +
@@ -88,7 +80,7 @@ func TestTutorialOnlyMasterAndWorkerPrintNoNotes(t *testing.T) {
 // The Go demo's -tutorial-only lines with one worker and the Python pair's
 // agree as shapes and counts, numbers masked.
 func TestTutorialOnlyAgreesWithPythonTwin(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	out, err := runUntil(t, "-tutorial-only", "-workers", "1", "-sleep", "20ms")
 	require.NoError(t, err)
 	var py bytes.Buffer
@@ -111,7 +103,7 @@ func TestTwinComparesShapesAndCounts(t *testing.T) {
 // -compare shows both runs under their titles, says they agree, and fits a
 // 100-column terminal; -sleep reaches both sides.
 func TestCompareShowsBothRunsSideBySide(t *testing.T) {
-	requirePython(t)
+	clitest.RequirePython(t)
 	out, err := runUntil(t, "-compare", "-sleep", "20ms")
 	require.NoError(t, err, "output:\n%s", out)
 	assert.Contains(t, out, "go run ./09-distributed -workers 1 -sleep 20ms -tutorial-only")

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"multitask/internal/cli"
+	"multitask/internal/twin"
 )
 
 // Run is the signature every lesson's run function has.
@@ -70,5 +71,14 @@ func RequireLinesFit(t testing.TB, out string) {
 	for i, line := range strings.Split(out, "\n") {
 		assert.LessOrEqual(t, utf8.RuneCountInString(line), MaxColumns,
 			"output line %d is wider than %d columns: %q", i+1, MaxColumns, line)
+	}
+}
+
+// RequirePython skips a test that runs a lesson's Python twin on a machine
+// without python3, saying what was not tested.
+func RequirePython(t testing.TB) {
+	t.Helper()
+	if _, err := twin.Python(); err != nil {
+		t.Skipf("the Python twin is not run: %v", err)
 	}
 }
