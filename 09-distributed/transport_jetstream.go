@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -87,7 +88,7 @@ func (q *brokerQueues) CloseQueues() { _ = q.m.Close() }
 func (q *brokerQueues) Close() error {
 	err := q.m.Close()
 	if q.srv != nil {
-		q.srv.Close()
+		err = errors.Join(err, q.srv.Close())
 	}
 	return err
 }
