@@ -149,8 +149,16 @@ func (b *background) wait(t *testing.T) error {
 func startMaster(t *testing.T, args ...string) (*background, string) {
 	t.Helper()
 	m := start(t, append([]string{"master", "-addr", "127.0.0.1:0", "-authkey", testKey}, args...)...)
-	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
+	addr := m.out.waitFor(t, `serving the queues on (\S+) over \S+;`)[1]
 	return m, addr
+}
+
+// forEachTransport runs test once over each transport, as a subtest named
+// after it: the commands' promises hold whatever carries the queues.
+func forEachTransport(t *testing.T, test func(t *testing.T, transport string)) {
+	for _, name := range transportNames() {
+		t.Run(name, func(t *testing.T) { test(t, name) })
+	}
 }
 
 // workerProcess is a worker command running as a child process.

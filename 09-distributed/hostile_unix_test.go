@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"multitask/09-distributed/rpcq"
 	"multitask/09-distributed/taskq"
 	"multitask/internal/child"
 	"multitask/internal/cli"
@@ -95,17 +94,24 @@ func TestASilentFloodDoesNotLockOutAnHonestWorker(t *testing.T) {
 }
 
 func TestAStoppedWorkersTaskGoesToAnotherAndItsLateResultIsDropped(t *testing.T) {
+	forEachTransport(t, testStoppedWorker)
+}
+
+func testStoppedWorker(t *testing.T, transport string) {
 	// A lease of a second: the live workers' heartbeats (every 250ms) keep
 	// theirs even on a loaded machine.
-	m, addr := startMaster(t, "-tasks", "2", "-lease", "1s", "-timeout", "20s")
+	m, addr := startMaster(t, "-tasks", "2", "-lease", "1s", "-timeout", "20s", "-transport", transport)
 	// The victim takes task 1 and is stopped in the middle of it.
-	victim := startWorkerProcess(t, addr, "-sleep", "2s", "-idle", "20s")
+	victim := startWorkerProcess(t, addr, "-sleep", "2s", "-idle", "20s", "-transport", transport)
 	taken := victim.out.waitFor(t, `run task (\d+) \*`)[1]
 	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGSTOP))
-	m.out.waitFor(t, `(?m)^-- connection #1 gave no sign of life for 1s: its lease on task 1 \(n=`+taken+`\) ran out; put back in the queue$`)
+	if transport == "rpc" {
+		m.out.waitFor(t, `(?m)^-- connection #1 gave no sign of life for 1s: its lease on task 1 \(n=`+taken+`\) ran out; put back in the queue$`)
+	}
 
-	// Another worker takes both tasks, the victim's too.
-	survivor, err := rpcq.Dial(t.Context(), addr, []byte(testKey), rpcq.Options{})
+	// Another worker takes both tasks, the victim's too, once its lease
+	// has run out.
+	survivor, err := transports[transport].dial(t.Context(), dialOptions{addr: addr, key: []byte(testKey), flags: transportUnderTest{name: transport}.flagsFor("worker")})
 	require.NoError(t, err)
 	var held []taskq.Task
 	for len(held) < 2 {
@@ -118,7 +124,9 @@ func TestAStoppedWorkersTaskGoesToAnotherAndItsLateResultIsDropped(t *testing.T)
 
 	// The victim wakes up and hands in its result, late: dropped.
 	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGCONT))
-	m.out.waitFor(t, `(?m)^-- connection #1 sent a late result for task 1, after its lease ran out; dropped$`)
+	if transport == "rpc" {
+		m.out.waitFor(t, `(?m)^-- connection #1 sent a late result for task 1, after its lease ran out; dropped$`)
+	}
 	for _, task := range held {
 		require.NoError(t, survivor.PutResult(t.Context(), taskq.Result{TaskID: task.ID, Text: fmt.Sprintf("%d * %d = %d", task.N, task.N, task.N*task.N)}))
 	}
@@ -128,27 +136,42 @@ func TestAStoppedWorkersTaskGoesToAnotherAndItsLateResultIsDropped(t *testing.T)
 	require.NoError(t, victim.wait(t), "the woken worker ends cleanly:\n%s", victim.out.String())
 	out := m.out.String()
 	checkMasterOutput(t, lines(out), 2)
-	assert.Contains(t, out, "2 results kept; 0 tasks put back after a worker left, 1 after a lease ran out; 0 duplicate results dropped, 1 late;")
+	if transport == "rpc" {
+		assert.Contains(t, out, "2 results kept; 0 tasks put back after a worker left, 1 after a lease ran out; 0 duplicate results dropped, 1 late;")
+	}
 }
 
 func TestAWorkerOfACrashedMasterExitsWithAnError(t *testing.T) {
-	m := startProcess(t, "09-main", "master", "-addr", "127.0.0.1:0", "-tasks", "1", "-timeout", "20s")
-	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
+	forEachTransport(t, testCrashedMaster)
+}
+
+func testCrashedMaster(t *testing.T, transport string) {
+	m := startProcess(t, "09-main", "master", "-addr", "127.0.0.1:0", "-tasks", "1", "-timeout", "20s", "-transport", transport)
+	addr := m.out.waitFor(t, `serving the queues on (\S+) over \S+;`)[1]
 	// Someone holds the only task, so the worker waits for one.
-	holder, err := rpcq.Dial(t.Context(), addr, []byte(testKey), rpcq.Options{})
+	holder, err := transports[transport].dial(t.Context(), dialOptions{addr: addr, key: []byte(testKey), flags: transportUnderTest{name: transport}.flagsFor("worker")})
 	require.NoError(t, err)
 	defer holder.Close()
 	_, ok, err := holder.GetTask(t.Context(), 10*time.Second)
 	require.NoError(t, err)
 	require.True(t, ok)
-	w := start(t, "worker", "-addr", addr, "-authkey", testKey, "-idle", "20s")
-	m.out.waitFor(t, `worker connected from \S+ \(connection #2\)`)
+	w := start(t, "worker", "-addr", addr, "-authkey", testKey, "-idle", "20s", "-transport", transport)
+	if transport == "rpc" {
+		m.out.waitFor(t, `worker connected from \S+ \(connection #2\)`)
+	} else {
+		// The broker's master does not see its workers connect: the crash
+		// may come before this worker's connection is made.
+		w.out.waitFor(t, `Connect to server`)
+	}
 
 	require.NoError(t, m.cmd.Process.Kill()) // the master crashes
 	err = w.wait(t)
 	require.Error(t, err, "a worker whose master crashed must not end as if the work were done:\n%s", w.out.String())
 	assert.Equal(t, 1, cli.ExitCode(err))
-	assert.Regexp(t, `^lost the connection to the master: `, err.Error())
+	assert.Regexp(t, map[string]string{
+		"rpc":       `^lost the connection to the master: `,
+		"jetstream": `^(lost the connection to the NATS server at \S+|connect to \S+): `,
+	}[transport], err.Error())
 	assert.NotContains(t, err.Error(), "\n", "one line")
 	assert.NotContains(t, w.out.String(), "worker exit.")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -174,4 +175,13 @@ func TestLineWriterKeepsLinesWhole(t *testing.T) {
 		assert.Regexp(t, `^[ab] \| (one line|and the next)$`, line)
 	}
 	assert.Equal(t, "a | no newline", got[400])
+}
+
+func TestTheTimeoutNamesTheEarlierMastersTasksItCannotNumber(t *testing.T) {
+	// The earlier master put tasks 1 to 3; the broker kept only their IDs.
+	q := &resumedReplay{put: []taskq.Task{{ID: 1, N: unknownN}, {ID: 2, N: unknownN}, {ID: 3, N: unknownN}}}
+	err := putAndCollect(t.Context(), io.Discard, q, 4, time.Millisecond)
+	require.Error(t, err)
+	assert.Regexp(t, `^no result for 1ms: 4 of 4 results missing \(for \d+, and 3 tasks put by the earlier master\); `, err.Error())
+	assert.NotContains(t, err.Error(), "-1")
 }

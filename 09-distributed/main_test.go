@@ -70,18 +70,33 @@ func testDemo(t *testing.T, transport string) {
 		assert.False(t, pids[m[1]], "%s is a process of its own", w)
 		pids[m[1]] = true
 	}
-	assert.Contains(t, out, "10 tasks put, 10 results kept; 0 tasks put back")
+	assert.Contains(t, out, "10 tasks put, 10 results kept; ")
 	clitest.RequireLinesFit(t, demo.out.raw())
 }
 
+// Where each transport's master says the queues lived, and what it saw of
+// a run of 90 tasks with three workers and nothing gone wrong.
+var byHandSummary = map[string][2]string{
+	"rpc": {`^the queues lived in this process \(pid \d+\); the workers reached them over rpc on 127\.0\.0\.1:\d+$`,
+		"90 tasks put, 90 results kept; 0 tasks put back after a worker left, 0 after a lease ran out; " +
+			"0 duplicate results dropped, 0 late; 0 results refused (unknown task, or not leased to the sender); 3 worker connections"},
+	"jetstream": {`^the queues lived in a JetStream broker embedded in this process \(pid \d+\), on nats://127\.0\.0\.1:\d+$`,
+		"90 tasks put, 90 results kept; 0 duplicate results dropped; 0 results refused (unknown task); " +
+			"a task left unanswered went back to the queue when its worker stopped or after the ack wait"},
+}
+
 func TestMasterAndWorkersStartedByHand(t *testing.T) {
+	forEachTransport(t, testMasterAndWorkersStartedByHand)
+}
+
+func testMasterAndWorkersStartedByHand(t *testing.T, transport string) {
 	const tasks = 90
-	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks))
+	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks), "-transport", transport)
 	var workers []*background
 	// 5ms a task keeps the master busy for a while (450ms for one worker):
 	// the others have time to join before the work is done.
 	for range 3 {
-		workers = append(workers, start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "5ms", "-idle", "20s"))
+		workers = append(workers, start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "5ms", "-idle", "20s", "-transport", transport))
 	}
 	require.NoError(t, m.wait(t), m.out.String())
 	ran := 0
@@ -99,19 +114,25 @@ func TestMasterAndWorkersStartedByHand(t *testing.T) {
 	i := slices.Index(out, "master exit.")
 	require.GreaterOrEqual(t, i, 0)
 	assert.Equal(t, goNotes, out[i+1])
-	assert.Regexp(t, `^the queues lived in this process \(pid \d+\); the workers reached them over rpc on 127\.0\.0\.1:\d+$`, out[i+2])
-	assert.Equal(t, "90 tasks put, 90 results kept; 0 tasks put back after a worker left, 0 after a lease ran out; "+
-		"0 duplicate results dropped, 0 late; 0 results refused (unknown task, or not leased to the sender); 3 worker connections", out[i+3])
+	require.Contains(t, byHandSummary, transport, "say what this transport's master sums up")
+	assert.Regexp(t, byHandSummary[transport][0], out[i+2])
+	assert.Equal(t, byHandSummary[transport][1], out[i+3])
 }
 
 func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
+	forEachTransport(t, testWorkerProcessKilledMidTask)
+}
+
+func testWorkerProcessKilledMidTask(t *testing.T, transport string) {
 	const tasks = 6
-	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks), "-timeout", "20s")
+	// The rpc master sees the victim's connection close; the broker
+	// redelivers its task after the ack wait, the lease.
+	m, addr := startMaster(t, "-tasks", fmt.Sprint(tasks), "-timeout", "20s", "-lease", "1s", "-transport", transport)
 
 	// The victim takes one task and would spend an hour on it.
-	victim := startWorkerProcess(t, addr, "-sleep", "1h")
+	victim := startWorkerProcess(t, addr, "-sleep", "1h", "-transport", transport)
 	taken := victim.out.waitFor(t, `run task (\d+) \*`)[1]
-	survivor := startWorkerProcess(t, addr, "-sleep", "0", "-idle", "20s")
+	survivor := startWorkerProcess(t, addr, "-sleep", "0", "-idle", "20s", "-transport", transport)
 	require.NoError(t, victim.cmd.Process.Kill())
 	err := victim.wait(t)
 	exitErr, ok := errors.AsType[*exec.ExitError](err)
@@ -125,22 +146,38 @@ func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {
 
 	out := lines(m.out.String())
 	checkMasterOutput(t, out, tasks)
-	assert.Regexp(t, `(?m)^-- connection #1 closed without answering task \d+ \(n=`+taken+`\); put back in the queue$`, m.out.String())
 	assert.Contains(t, lines(survivor.out.String()), "run task "+taken+" * "+taken+"...", "the survivor did the victim's task")
 	assert.Len(t, numbers(t, lines(survivor.out.String()), runLine), tasks, "and every other")
-	assert.Contains(t, m.out.String(), "6 tasks put, 6 results kept; 1 task put back after a worker left, 0 after a lease ran out; 0 duplicate results dropped")
+	if transport == "rpc" {
+		assert.Regexp(t, `(?m)^-- connection #1 closed without answering task \d+ \(n=`+taken+`\); put back in the queue$`, m.out.String())
+		assert.Contains(t, m.out.String(), "6 tasks put, 6 results kept; 1 task put back after a worker left, 0 after a lease ran out; 0 duplicate results dropped")
+	}
+}
+
+// What a worker with the wrong key is told, after "connect to ADDR: ".
+var wrongKeyError = map[string]string{
+	"rpc":       "authentication failed: the master refused our key",
+	"jetstream": "%s refused our key (authorization violation): master and workers need the same key",
 }
 
 func TestWrongKeyIsRefusedAndTheMasterKeepsServing(t *testing.T) {
-	m, addr := startMaster(t, "-tasks", "3")
-	bad := start(t, "worker", "-addr", addr, "-authkey", "not the key", "-sleep", "0")
+	forEachTransport(t, testWrongKeyIsRefused)
+}
+
+func testWrongKeyIsRefused(t *testing.T, transport string) {
+	m, addr := startMaster(t, "-tasks", "3", "-transport", transport)
+	bad := start(t, "worker", "-addr", addr, "-authkey", "not the key", "-sleep", "0", "-transport", transport)
 	err := bad.wait(t)
 	require.Error(t, err, "a worker with the wrong key was let in:\n%s", bad.out.String())
-	assert.Equal(t, "connect to "+addr+": authentication failed: the master refused our key", err.Error())
+	require.Contains(t, wrongKeyError, transport, "say what this transport tells a worker with the wrong key")
+	want := strings.ReplaceAll(wrongKeyError[transport], "%s", addr)
+	assert.Equal(t, "connect to "+addr+": "+want, err.Error())
 	assert.Equal(t, 1, cli.ExitCode(err))
-	m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: wrong key`)
+	if transport == "rpc" {
+		m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: wrong key`)
+	}
 
-	good := start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "0")
+	good := start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "0", "-transport", transport)
 	require.NoError(t, m.wait(t), m.out.String())
 	require.NoError(t, good.wait(t))
 	checkMasterOutput(t, lines(m.out.String()), 3)
@@ -168,11 +205,15 @@ func TestGarbageOnThePortIsRefused(t *testing.T) {
 }
 
 func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
-	m, addr := startMaster(t, "-tasks", "3", "-timeout", "1s")
+	forEachTransport(t, testMasterTimeout)
+}
+
+func testMasterTimeout(t *testing.T, transport string) {
+	m, addr := startMaster(t, "-tasks", "3", "-timeout", "1s", "-transport", transport)
 	// A worker takes a task and hangs on it, keeping its connection open.
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	hung := startCtx(ctx, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "1h")
+	hung := startCtx(ctx, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "1h", "-transport", transport)
 	hung.out.waitFor(t, `run task \d+`)
 
 	err := m.wait(t)
@@ -181,7 +222,7 @@ func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
 	assert.Equal(t, 1, cli.ExitCode(err))
 	assert.NotContains(t, m.out.String(), "master exit.")
 
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(addr, "nats://"), 10*time.Second)
 	if !assert.Error(t, err, "the listener is closed") {
 		c.Close()
 	}
@@ -194,11 +235,13 @@ func TestMasterTimeoutEndsTheRunAndShutsDown(t *testing.T) {
 
 func TestKeyFromTheEnvironment(t *testing.T) {
 	t.Setenv(keyEnv, testKey)
-	m := start(t, "master", "-addr", "127.0.0.1:0", "-tasks", "2")
-	addr := m.out.waitFor(t, `serving the queues on (\S+) over rpc`)[1]
-	w := start(t, "worker", "-addr", addr, "-sleep", "0")
-	require.NoError(t, m.wait(t), m.out.String())
-	require.NoError(t, w.wait(t), w.out.String())
+	for _, transport := range transportNames() {
+		m := start(t, "master", "-addr", "127.0.0.1:0", "-tasks", "2", "-transport", transport)
+		addr := m.out.waitFor(t, `serving the queues on (\S+) over \S+;`)[1]
+		w := start(t, "worker", "-addr", addr, "-sleep", "0", "-transport", transport)
+		require.NoError(t, m.wait(t), "%s: %s", transport, m.out.String())
+		require.NoError(t, w.wait(t), "%s: %s", transport, w.out.String())
+	}
 }
 
 func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {

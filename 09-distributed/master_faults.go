@@ -26,7 +26,12 @@ type missingResults struct {
 
 func (e *missingResults) Error() string {
 	ns := make([]int, 0, len(e.open))
+	earlier := 0 // tasks of an earlier master whose numbers are not known here
 	for _, t := range e.open {
+		if t.N == unknownN {
+			earlier++
+			continue
+		}
 		ns = append(ns, t.N)
 	}
 	slices.Sort(ns)
@@ -37,6 +42,12 @@ func (e *missingResults) Error() string {
 	list := strings.Join(shown, ", ")
 	if len(ns) > len(shown) {
 		list += fmt.Sprintf(" and %d more", len(ns)-len(shown))
+	}
+	if earlier > 0 {
+		if list != "" {
+			list += ", and "
+		}
+		list += count(earlier, "task") + " put by the earlier master"
 	}
 	return fmt.Sprintf("no result for %v: %d of %d results missing (for %s); is a worker running, with the same key?",
 		e.timeout, len(e.open), e.total, list)

@@ -61,9 +61,14 @@ type queues interface {
 // waits for the results it did not take.
 type resumer interface {
 	// Resumed returns the tasks the earlier master put, and the IDs of those
-	// whose results it took; nothing for a fresh run.
+	// whose results it took; nothing for a fresh run. A task's N is
+	// unknownN where the transport did not keep it.
 	Resumed() (put []taskq.Task, taken []uint64)
 }
+
+// unknownN is the number of a resumed task whose number the transport did
+// not keep: the master's own numbers are never negative.
+const unknownN = -1
 
 // resumed returns the tasks an earlier master put and whose results are
 // still to come, and the IDs of all the tasks it put: nothing unless q is a

@@ -98,7 +98,16 @@ func (q *brokerQueues) Summary() []string {
 	if q.srv == nil {
 		where = "the queues lived in the NATS server at " + q.url
 	}
-	return []string{where, statsLine(q.m.Stats())}
+	return []string{where, brokerStatsLine(q.m.Stats())}
+}
+
+// brokerStatsLine sums up what the master saw of the broker's queues. The
+// broker, not the master, hands tasks out and takes them back, so the
+// counts of the hub's leases have no place here.
+func brokerStatsLine(s taskq.Stats) string {
+	return fmt.Sprintf("%s put, %s kept; %s dropped; %s refused (unknown task); "+
+		"a task left unanswered went back to the queue when its worker stopped or after the ack wait",
+		count(s.Tasks, "task"), count(s.Results, "result"), count(s.Duplicates, "duplicate result"), count(s.Unknown, "result"))
 }
 
 // Resumed tells the master what an earlier master on the same store left:
@@ -107,7 +116,7 @@ func (q *brokerQueues) Summary() []string {
 func (q *brokerQueues) Resumed() (put []taskq.Task, taken []uint64) {
 	run := q.m.Resumed()
 	for _, id := range run.Put {
-		put = append(put, taskq.Task{ID: id})
+		put = append(put, taskq.Task{ID: id, N: unknownN})
 	}
 	return put, run.Taken
 }

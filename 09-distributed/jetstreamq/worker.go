@@ -110,7 +110,10 @@ func DialWorker(ctx context.Context, url string, key []byte, opts WorkerOptions)
 }
 
 func (w *Worker) open(ctx context.Context) error {
-	js, err := jetstream.New(w.nc)
+	// A result's publish waits for the server's answer at most as long as a
+	// master's put: a server that went away mid-answer must not hold the
+	// worker forever.
+	js, err := jetstream.New(w.nc, jetstream.WithPublishAsyncTimeout(putAckTimeout))
 	if err != nil {
 		return err
 	}
@@ -189,13 +192,22 @@ func (w *Worker) GetTask(ctx context.Context, timeout time.Duration) (taskq.Task
 }
 
 // closeErr is what a call returns once the master has closed the queues:
-// the results on their way go in first.
+// the results on their way go in first. A master closes the queues only
+// when it has every result, so a result whose answer does not come soon
+// (the broker went down with its master) was not needed: the worker is
+// told the queues are closed, not that the connection broke.
 func (w *Worker) closeErr(ctx context.Context) error {
-	if err := w.settle(ctx); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, settleAfterClose)
+	defer cancel()
+	if err := w.settle(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
 	return taskq.ErrClosed
 }
+
+// settleAfterClose is how long a worker waits for the server's answers to
+// its results once the master has closed the queues.
+const settleAfterClose = 2 * time.Second
 
 // fill fetches tasks into buf, waiting up to timeout for the first. While
 // the connection is lost it waits for it to come back, up to lostLimit.
