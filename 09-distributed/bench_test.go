@@ -13,47 +13,69 @@ import (
 	"testing"
 	"time"
 
+	"multitask/09-distributed/jetstreamq"
 	"multitask/09-distributed/rpcq"
 	"multitask/09-distributed/rpcq/wire"
 	"multitask/09-distributed/taskq"
 	"multitask/internal/twin"
 )
 
-// BenchmarkEndToEnd measures the whole run over loopback TCP with -sleep 0:
-// the master puts the tasks, the workers take them, square the numbers and
-// return the results, and the master collects and prints every one (to
-// io.Discard). Each iteration is a fresh run: listen, handshakes, the work,
+// BenchmarkEndToEnd measures the whole run over loopback TCP with -sleep 0,
+// for each transport and for the tutorial's Python pair, side by side in
+// one run: the master puts the tasks, the workers take them, square the
+// numbers and return the results, and the master collects and prints every
+// one (to io.Discard). Each iteration is a fresh run: the queues opened
+// (for jetstream, an embedded broker with file storage in a temporary
+// folder, every task and result acknowledged), handshakes, the work,
 // shutdown. The figure to read is tasks/s.
 //
-//	go test -run '^$' -bench . -benchtime 20x ./09-distributed
+//	go test -run '^$' -bench EndToEnd -benchtime 3x -count 3 ./09-distributed
 func BenchmarkEndToEnd(b *testing.B) {
-	benchmarkRuns(b, 20_000, transports[defaultTransport].dial)
+	const tasks = 20_000
+	for _, name := range transportNames() {
+		b.Run(name, func(b *testing.B) { benchmarkRuns(b, tasks, benchTransport(name)) })
+	}
+	// The broker's streams in memory instead of files: what the files cost.
+	b.Run("jetstream-memory", func(b *testing.B) { benchmarkRuns(b, tasks, jetstreamInMemory()) })
+	// task_master.py and task_worker.py, run by python3 on loopback. Each
+	// iteration includes starting and stopping python3 and the manager's
+	// server process, about half a second of several: the figure is mostly
+	// the proxies', a request per get and per put. Skipped without python3.
+	b.Run("python-twins", func(b *testing.B) { benchmarkPythonTwins(b, tasks) })
 }
 
-// BenchmarkOneTaskPerRoundTrip is the same run with batching turned off:
+// BenchmarkOneTaskPerRoundTrip is the rpc run with batching turned off:
 // each task is fetched in a request of its own and each result goes back in
 // another, as with the proxies of Python's managers. It shows what the
 // batching buys.
 func BenchmarkOneTaskPerRoundTrip(b *testing.B) {
-	benchmarkRuns(b, 2_000, func(ctx context.Context, o dialOptions) (taskq.Worker, error) {
+	rpc := benchTransport(defaultTransport)
+	rpc.dial = func(ctx context.Context, o dialOptions) (taskq.Worker, error) {
 		return rpcq.Dial(ctx, o.addr, o.key, rpcq.Options{MaxBatch: 1})
-	})
+	}
+	benchmarkRuns(b, 2_000, rpc)
 }
 
-// BenchmarkPythonTwins is the tutorial's pair through the same 20,000
-// tasks with no sleep: task_master.py and one or two task_worker.py (the
-// Python twins, run by python3 on loopback). Each iteration includes
-// starting and stopping python3 and the manager's server process, about
-// half a second of several: the figure is mostly the proxies', a request
-// per get and per put.
-// It skips itself without python3.
-//
-//	go test -run '^$' -bench 'EndToEnd|PythonTwins' ./09-distributed
-func BenchmarkPythonTwins(b *testing.B) {
+// BenchmarkOpen is the start-up of the master's queues, and their
+// shutdown: for rpc a listener, for jetstream an embedded broker with an
+// empty store and the run's three streams.
+func BenchmarkOpen(b *testing.B) {
+	for _, name := range transportNames() {
+		b.Run(name, func(b *testing.B) {
+			tr := benchTransport(name)
+			for b.Loop() {
+				if err := tr.open(b).Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchmarkPythonTwins(b *testing.B, tasks int) {
 	if _, err := twin.Python(); err != nil {
 		b.Skip(err)
 	}
-	const tasks = 20_000
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
@@ -66,13 +88,45 @@ func BenchmarkPythonTwins(b *testing.B) {
 	}
 }
 
+// benchQueues opens a transport's queues and dials its workers on a free
+// loopback port, with no lease to speak of (a benchmark's workers never
+// stall) and nothing logged.
+type benchQueues struct {
+	openQueues func(ctx context.Context, o openOptions) (queues, error)
+	dial       func(ctx context.Context, o dialOptions) (taskq.Worker, error)
+	flags      func(command string) any
+}
+
+var benchKey = []byte("benchmark key")
+
+func benchTransport(name string) benchQueues {
+	tr := transports[name]
+	return benchQueues{
+		openQueues: tr.open,
+		dial:       tr.dial,
+		flags:      transportUnderTest{name: name}.flagsFor,
+	}
+}
+
+func (q benchQueues) open(b *testing.B) queues { return q.openWith(b, benchKey) }
+
+func (q benchQueues) openWith(b *testing.B, key []byte) queues {
+	opened, err := q.openQueues(context.Background(), openOptions{
+		addr: "127.0.0.1:0", key: key, lease: defaultLease, handshake: 5 * time.Second, flags: q.flags("master"),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return opened
+}
+
 // benchmarkRuns times runs of the given number of tasks with one worker and
 // with two.
-func benchmarkRuns(b *testing.B, tasks int, dial func(context.Context, dialOptions) (taskq.Worker, error)) {
+func benchmarkRuns(b *testing.B, tasks int, tr benchQueues) {
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
-				runOnce(b, dial, workers, tasks)
+				runOnce(b, tr, workers, tasks)
 			}
 			b.ReportMetric(float64(tasks*b.N)/b.Elapsed().Seconds(), "tasks/s")
 		})
@@ -81,14 +135,13 @@ func benchmarkRuns(b *testing.B, tasks int, dial func(context.Context, dialOptio
 
 // runOnce is one run of the master and its workers, in this process but
 // over real sockets, through the same transport the commands use.
-func runOnce(b *testing.B, dial func(context.Context, dialOptions) (taskq.Worker, error), workers, tasks int) {
-	key := []byte("benchmark key")
+func runOnce(b *testing.B, tr benchQueues, workers, tasks int) {
 	ctx := context.Background()
-	q := openForBench(b, key)
+	q := tr.open(b)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			w, err := dial(ctx, dialOptions{addr: q.Addr(), key: key})
+			w, err := tr.dial(ctx, dialOptions{addr: q.Addr(), key: benchKey, flags: tr.flags("worker")})
 			if err != nil {
 				b.Error(err)
 				return
@@ -107,14 +160,10 @@ func runOnce(b *testing.B, dial func(context.Context, dialOptions) (taskq.Worker
 	wg.Wait()
 }
 
-// openForBench opens the default transport's queues on a free loopback port,
-// with no lease (a benchmark's workers never stall) and nothing logged.
+// openForBench opens the default transport's queues, for the benchmarks of
+// the rpc master under abuse.
 func openForBench(b *testing.B, key []byte) queues {
-	q, err := transports[defaultTransport].open(context.Background(), openOptions{addr: "127.0.0.1:0", key: key, handshake: 5 * time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return q
+	return benchTransport(defaultTransport).openWith(b, key)
 }
 
 // The benchmarks below measure the master under abuse, for the figures in
@@ -269,4 +318,22 @@ func BenchmarkFrameAttackMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 	b.ReportMetric(held.Seconds(), "held-s")
+}
+
+// jetstreamInMemory is the jetstream transport with the broker's streams
+// in memory: an embedded server and a master with MasterOptions.Memory.
+func jetstreamInMemory() benchQueues {
+	tr := benchTransport("jetstream")
+	tr.openQueues = func(ctx context.Context, o openOptions) (queues, error) {
+		srv, err := jetstreamq.StartServer(jetstreamq.ServerOptions{Addr: o.addr, Key: o.key})
+		if err != nil {
+			return nil, err
+		}
+		m, err := jetstreamq.OpenMaster(ctx, srv.URL(), o.key, jetstreamq.MasterOptions{AckWait: o.lease, Memory: true})
+		if err != nil {
+			return nil, errors.Join(err, srv.Close())
+		}
+		return &brokerQueues{m: m, srv: srv, url: srv.URL()}, nil
+	}
+	return tr
 }

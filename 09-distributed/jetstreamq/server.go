@@ -134,15 +134,38 @@ func (s *Server) Addr() net.Addr { return s.addr }
 func (s *Server) StoreDir() string { return s.storeDir }
 
 // Close shuts the server down, waits until it has, and removes the store if
-// it was a temporary one. Clients see their connections end. Closing twice
-// is harmless.
+// it was a temporary one. It first gives the clients still connected up to
+// [ShutdownGrace] to leave by themselves: workers that a master's Close has
+// just told the work is over hear it and go, instead of seeing their
+// connection cut and taking that for a crash. Closing twice is harmless.
 func (s *Server) Close() error {
 	s.once.Do(func() {
+		s.waitForClientsToLeave(ShutdownGrace)
 		s.ns.Shutdown()
 		s.ns.WaitForShutdown()
 		s.err = s.removeTemp()
 	})
 	return s.err
+}
+
+// ShutdownGrace bounds how long [Server.Close] waits for clients to leave.
+const ShutdownGrace = 2 * time.Second
+
+// waitForClientsToLeave returns once no client is connected, or after d. The
+// server has no event for a client leaving, so it looks every few
+// milliseconds.
+func (s *Server) waitForClientsToLeave(d time.Duration) {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.ns.NumClients() > 0 {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 func (s *Server) removeTemp() error {
