@@ -195,7 +195,7 @@ func TestGarbageOnThePortIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	got, err := io.ReadAll(c)
 	require.NoError(t, err, "the master closes the connection")
-	assert.Len(t, got, len(wire.Magic)+32, "the master sent its greeting and nothing else")
+	assert.Len(t, got, len(wire.Greeting)+32, "the master sent its greeting and nothing else")
 	m.out.waitFor(t, `-- refused 127\.0\.0\.1:\d+: authentication failed: the peer does not speak this protocol`)
 
 	good := start(t, "worker", "-addr", addr, "-authkey", testKey, "-sleep", "0")

@@ -239,8 +239,8 @@ func TestGarbageIsRefused(t *testing.T) {
 	_, err := c.Write(bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 8)[:len(wire.Magic)+64])
 	require.NoError(t, err)
 	got := closedByServer(t, c)
-	assert.True(t, bytes.HasPrefix(got, []byte(wire.Magic)), "only the greeting was sent: %q", got)
-	assert.Len(t, got, len(wire.Magic)+32)
+	assert.True(t, bytes.HasPrefix(got, []byte(wire.Greeting)), "only the greeting was sent: %q", got)
+	assert.Len(t, got, len(wire.Greeting)+32)
 	m.close(t)
 	assert.Contains(t, m.log.text(), "authentication failed: the peer does not speak this protocol")
 }
@@ -436,7 +436,7 @@ func TestWorkerRefusesAFakeMaster(t *testing.T) {
 	// The fake master greets properly and welcomes anyone, but cannot prove
 	// it knows the key.
 	addr := fakeMaster(t, func(c net.Conn) {
-		_, _ = c.Write(append([]byte(wire.Magic), make([]byte, 32)...))
+		_, _ = c.Write(append([]byte(wire.Greeting), make([]byte, 32)...))
 		_, _ = io.ReadFull(c, make([]byte, len(wire.Magic)+64))
 		_, _ = c.Write(append([]byte{'W'}, make([]byte, 32)...))
 		_, _ = io.Copy(io.Discard, c)

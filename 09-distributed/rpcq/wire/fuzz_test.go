@@ -46,7 +46,8 @@ func FuzzServerHandshake(f *testing.F) {
 func FuzzClientHandshake(f *testing.F) {
 	f.Add(validGreetingAndVerdict(testKey))
 	f.Add(validGreetingAndVerdict([]byte("wrong key")))
-	f.Add(append(append([]byte(Magic), bytes.Repeat([]byte{1}, nonceSize)...), failure))
+	f.Add(append(append([]byte(Greeting), bytes.Repeat([]byte{1}, nonceSize)...), failure))
+	f.Add([]byte("\x00\x00\x00\x1f#CHALLENGE#0123456789abcdefghij"))
 	f.Add([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -58,9 +59,9 @@ func FuzzClientHandshake(f *testing.F) {
 		}
 		valid := false
 		if len(data) >= want {
-			nm := data[len(Magic):greetingSize]
+			nm := data[len(Greeting):greetingSize]
 			nw := bytes.Repeat([]byte{2}, nonceSize)
-			script := append(append(append([]byte(Magic), nm...), welcome), mac(testKey, labelMasterProof, nm, nw)...)
+			script := append(append(append([]byte(Greeting), nm...), welcome), mac(testKey, labelMasterProof, nm, nw)...)
 			valid = bytes.Equal(data[:want], script)
 		}
 		if valid != (err == nil) {

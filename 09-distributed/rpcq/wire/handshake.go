@@ -29,16 +29,30 @@ import (
 	"io"
 )
 
-// Magic opens the greeting and the answer. It names the protocol and its
-// version, so that a peer speaking something else is told apart from a peer
-// with the wrong key.
+// Magic opens the answer. It names the protocol and its version, so that a
+// peer speaking something else is told apart from a peer with the wrong key.
 const Magic = "TASKQ/1\n"
+
+// Greeting opens the master's greeting. It names the protocol too, and it
+// is also a message Python's multiprocessing can read: a 4-byte big-endian
+// length, then that many bytes of text. A Python worker pointed at this
+// master expects its challenge in that form, finds this text instead, and
+// fails with the text in its traceback's last line, which names the flag
+// it needs.
+const Greeting = "\x00\x00\x00\x68" + greetingNote
+
+const greetingNote = "TASKQ/1 greeting of a Go master (09-distributed, -transport rpc): Python workers need -transport python\n"
+
+// pythonChallenge is how Python's multiprocessing master opens every
+// connection: a 4-byte length, then this. A worker of this protocol that
+// reads it is told which flag it needs.
+const pythonChallenge = "#CHALLENGE#"
 
 const (
 	nonceSize = 32
 	macSize   = sha256.Size
 
-	greetingSize = len(Magic) + nonceSize
+	greetingSize = len(Greeting) + nonceSize
 	answerSize   = len(Magic) + nonceSize + macSize
 
 	welcome = 'W'
@@ -97,8 +111,8 @@ func server(conn io.ReadWriter, key []byte, random io.Reader, admit func() error
 		return Keys{}, errors.New("handshake: empty key")
 	}
 	greeting := make([]byte, greetingSize)
-	copy(greeting, Magic)
-	nm := greeting[len(Magic):]
+	copy(greeting, Greeting)
+	nm := greeting[len(Greeting):]
 	if _, err := io.ReadFull(random, nm); err != nil {
 		return Keys{}, fmt.Errorf("handshake: make nonce: %w", err)
 	}
@@ -107,7 +121,13 @@ func server(conn io.ReadWriter, key []byte, random io.Reader, admit func() error
 	}
 
 	answer := make([]byte, answerSize)
-	if _, err := io.ReadFull(conn, answer); err != nil {
+	if n, err := io.ReadFull(conn, answer); err != nil {
+		if n == 0 && !isTimeout(err) {
+			// A Python worker reads the greeting, finds it is not its
+			// challenge and hangs up without a word.
+			return Keys{}, fmt.Errorf("%w: the peer hung up without answering the greeting "+
+				"(a Python worker does: it needs the Go master started with -transport python)", ErrAuth)
+		}
 		return Keys{}, fmt.Errorf("handshake: read answer: %w", err)
 	}
 	if string(answer[:len(Magic)]) != Magic {
@@ -141,14 +161,24 @@ func client(conn io.ReadWriter, key []byte, random io.Reader) (Keys, error) {
 	if len(key) == 0 {
 		return Keys{}, errors.New("handshake: empty key")
 	}
+	// The greeting is read in two steps: a Python master's challenge is
+	// shorter than a greeting, and waits for its answer.
 	greeting := make([]byte, greetingSize)
-	if _, err := io.ReadFull(conn, greeting); err != nil {
+	head := greeting[:4+len(pythonChallenge)]
+	if _, err := io.ReadFull(conn, head); err != nil {
 		return Keys{}, fmt.Errorf("handshake: read greeting: %w", err)
 	}
-	if string(greeting[:len(Magic)]) != Magic {
+	if string(head[4:]) == pythonChallenge {
+		return Keys{}, fmt.Errorf("%w: the master speaks Python's multiprocessing protocol (a Python master, "+
+			"or a Go one with -transport python): start this worker with -transport python", ErrAuth)
+	}
+	if _, err := io.ReadFull(conn, greeting[len(head):]); err != nil {
+		return Keys{}, fmt.Errorf("handshake: read greeting: %w", err)
+	}
+	if string(greeting[:len(Greeting)]) != Greeting {
 		return Keys{}, fmt.Errorf("%w: the peer is not a task queue master", ErrAuth)
 	}
-	nm := greeting[len(Magic):]
+	nm := greeting[len(Greeting):]
 
 	answer := make([]byte, answerSize)
 	copy(answer, Magic)
@@ -193,4 +223,10 @@ func mac(key []byte, label string, nm, nw []byte) []byte {
 	h.Write(nm)
 	h.Write(nw)
 	return h.Sum(nil)
+}
+
+// isTimeout says whether err is a deadline that ran out.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

@@ -99,7 +99,7 @@ func validAnswer(key []byte) []byte {
 // is all 2s, with its own nonce all 1s.
 func validGreetingAndVerdict(key []byte) []byte {
 	nm, nw := bytes.Repeat([]byte{1}, nonceSize), bytes.Repeat([]byte{2}, nonceSize)
-	out := append([]byte(Magic), nm...)
+	out := append([]byte(Greeting), nm...)
 	out = append(out, welcome)
 	return append(out, mac(key, labelMasterProof, nm, nw)...)
 }
@@ -135,6 +135,37 @@ func TestGarbageIsNotTheProtocol(t *testing.T) {
 	_, err := server(c, testKey, fixedNonce(1), nil)
 	assert.EqualError(t, err, "authentication failed: the peer does not speak this protocol")
 	assert.Equal(t, greetingSize, c.out.Len(), "no verdict for a peer that does not speak the protocol")
+}
+
+func TestAWorkerAtAPythonMasterIsToldTheFlag(t *testing.T) {
+	// What Python 3.11's master sends first: a length, "#CHALLENGE#" and 20
+	// random bytes. It then waits for the answer, so the worker must not
+	// wait for a greeting's worth of bytes.
+	challenge := []byte("\x00\x00\x00\x1f#CHALLENGE#0123456789abcdefghij")
+	c := &conn{in: bytes.NewReader(challenge)}
+	_, err := client(c, testKey, fixedNonce(2))
+	require.ErrorIs(t, err, ErrAuth)
+	assert.Contains(t, err.Error(), "the master speaks Python's multiprocessing protocol")
+	assert.Contains(t, err.Error(), "-transport python")
+	assert.Equal(t, 20, c.in.Len(), "the worker read only the challenge's first bytes")
+}
+
+func TestTheGreetingIsAPythonMessageThatNamesTheFlag(t *testing.T) {
+	// A Python worker reads a 4-byte length and that many bytes, and shows
+	// them when they are not its challenge.
+	require.Equal(t, byte(len(greetingNote)), Greeting[3], "the length in the greeting is its note's")
+	assert.Equal(t, "\x00\x00\x00", Greeting[:3])
+	assert.Contains(t, greetingNote, "-transport python")
+	assert.NotContains(t, greetingNote, pythonChallenge)
+}
+
+func TestAPeerThatHangsUpAtTheGreetingIsNamed(t *testing.T) {
+	// A Python worker reads the greeting and closes the connection.
+	c := &conn{in: bytes.NewReader(nil)}
+	_, err := server(c, testKey, fixedNonce(1), nil)
+	require.ErrorIs(t, err, ErrAuth)
+	assert.Contains(t, err.Error(), "hung up without answering the greeting")
+	assert.Contains(t, err.Error(), "-transport python")
 }
 
 func TestFramesRoundTrip(t *testing.T) {
