@@ -119,6 +119,11 @@ func testStoppedWorker(t *testing.T, transport string) {
 		require.NoError(t, err)
 		require.True(t, ok, "the survivor got no task within 10s; it holds %v", held)
 		held = append(held, task)
+		if transport == "python" {
+			// Python's protocol has no heartbeat: a worker that held a task
+			// while it waits a lease for the next would lose it too.
+			require.NoError(t, survivor.PutResult(t.Context(), squareOf(task)))
+		}
 	}
 	assert.Contains(t, []string{fmt.Sprint(held[0].N), fmt.Sprint(held[1].N)}, taken)
 
@@ -128,7 +133,9 @@ func testStoppedWorker(t *testing.T, transport string) {
 		m.out.waitFor(t, `(?m)^-- connection #1 sent a late result for task 1, after its lease ran out; dropped$`)
 	}
 	for _, task := range held {
-		require.NoError(t, survivor.PutResult(t.Context(), taskq.Result{TaskID: task.ID, Text: fmt.Sprintf("%d * %d = %d", task.N, task.N, task.N*task.N)}))
+		if transport != "python" {
+			require.NoError(t, survivor.PutResult(t.Context(), squareOf(task)))
+		}
 	}
 	require.NoError(t, survivor.Close())
 
@@ -146,6 +153,10 @@ func TestAWorkerOfACrashedMasterExitsWithAnError(t *testing.T) {
 }
 
 func testCrashedMaster(t *testing.T, transport string) {
+	if transport == "python" {
+		t.Skip("a Python master hangs up when its run is over, and a crashed one looks the same: " +
+			"on Python's protocol a worker cannot tell the two apart, and ends cleanly")
+	}
 	m := startProcess(t, "09-main", "master", "-addr", "127.0.0.1:0", "-tasks", "1", "-timeout", "20s", "-transport", transport)
 	addr := m.out.waitFor(t, `serving the queues on (\S+) over \S+;`)[1]
 	// Someone holds the only task, so the worker waits for one.

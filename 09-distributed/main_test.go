@@ -80,6 +80,9 @@ var byHandSummary = map[string][2]string{
 	"rpc": {`^the queues lived in this process \(pid \d+\); the workers reached them over rpc on 127\.0\.0\.1:\d+$`,
 		"90 tasks put, 90 results kept; 0 tasks put back after a worker left, 0 after a lease ran out; " +
 			"0 duplicate results dropped, 0 late; 0 results refused (unknown task, or not leased to the sender); 3 worker connections"},
+	"python": {`^the queues lived in this process \(pid \d+\); the workers reached them over Python's multiprocessing\.managers protocol on 127\.0\.0\.1:\d+$`,
+		"90 tasks put, 90 results kept; 0 tasks put back after a worker left, 0 after a lease ran out; " +
+			"0 duplicate results dropped, 0 late; 0 results refused (unknown task, or not leased to the sender); 3 worker connections"},
 	"jetstream": {`^the queues lived in a JetStream broker embedded in this process \(pid \d+\), on nats://127\.0\.0\.1:\d+$`,
 		"90 tasks put, 90 results kept; 0 duplicate results dropped; 0 results refused (unknown task); " +
 			"a task left unanswered went back to the queue when its worker stopped or after the ack wait"},
@@ -158,6 +161,7 @@ func testWorkerProcessKilledMidTask(t *testing.T, transport string) {
 var wrongKeyError = map[string]string{
 	"rpc":       "authentication failed: the master refused our key",
 	"jetstream": "%s refused our key (authorization violation): master and workers need the same key",
+	"python":    "authentication failed: the master refused our key (master and workers need the same key)",
 }
 
 func TestWrongKeyIsRefusedAndTheMasterKeepsServing(t *testing.T) {
@@ -266,7 +270,7 @@ func TestBadInputIsOneLineAndAnExitStatus(t *testing.T) {
 		{[]string{"worker"}, 2, "no key: pass -authkey or set AUTHKEY"},
 		{[]string{"master", "-authkey", "k", "-tasks", "0"}, 2, "-tasks must be at least 1, got 0"},
 		{[]string{"master", "-authkey", "k", "-timeout", "0s"}, 2, "-timeout must be above zero, got 0s"},
-		{[]string{"master", "-authkey", "k", "-transport", "pigeon"}, 2, `-transport "pigeon" is not known; there is jetstream, rpc`},
+		{[]string{"master", "-authkey", "k", "-transport", "pigeon"}, 2, `-transport "pigeon" is not known; there is jetstream, python, rpc`},
 		{[]string{"worker", "-authkey", "k", "-sleep", "-1s"}, 2, "-sleep must not be negative, got -1s"},
 		{[]string{"worker", "-authkey", "k", "-idle", "0s"}, 2, "-idle must be above zero, got 0s"},
 		{[]string{"worker", "-authkey", "k", "now"}, 2, `worker: unexpected argument "now"`},

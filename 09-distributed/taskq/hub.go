@@ -135,6 +135,20 @@ func (h *Hub) Close() {
 	wakeLocked(&h.resultWake)
 }
 
+// Sizes returns how many tasks wait in the task queue and how many results
+// in the result queue: what Python's Queue.qsize says of each. Counting the
+// tasks walks them all, so it is for the odd question, not for every call.
+func (h *Hub) Sizes() (tasks, results int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range h.entries {
+		if e.state == queued {
+			tasks++
+		}
+	}
+	return tasks, len(h.results.items) - h.results.head
+}
+
 // Stats returns the counts so far.
 func (h *Hub) Stats() Stats {
 	h.mu.Lock()

@@ -372,3 +372,20 @@ func TestFifoKeepsOrderAcrossCompaction(t *testing.T) {
 	}
 	assert.Equal(t, next, want)
 }
+
+func TestSizesCountWhatWaits(t *testing.T) {
+	h := NewHub(nil)
+	defer h.Close()
+	for i := range 3 {
+		require.NoError(t, h.PutTask(t.Context(), Task{ID: uint64(i + 1), N: i}))
+	}
+	s := h.Connect("")
+	defer s.Close()
+	task, ok, err := s.GetTask(t.Context(), 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, s.PutResult(t.Context(), Result{TaskID: task.ID, Text: "done"}))
+	tasks, results := h.Sizes()
+	assert.Equal(t, 2, tasks, "the task taken is not waiting")
+	assert.Equal(t, 1, results)
+}

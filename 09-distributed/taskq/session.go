@@ -186,6 +186,15 @@ func (s *Session) PutResults(_ context.Context, rs []Result) error {
 	return nil
 }
 
+// Holds says whether the task with this ID is leased to s now: taken by
+// it, not answered, and its lease not run out.
+func (s *Session) Holds(id uint64) bool {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	_, ok := s.leased[id]
+	return ok
+}
+
 // GetTask takes one task; see [Session.GetTasks].
 func (s *Session) GetTask(ctx context.Context, timeout time.Duration) (Task, bool, error) {
 	tasks, err := s.GetTasks(ctx, 1, timeout)
