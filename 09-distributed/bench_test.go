@@ -41,7 +41,11 @@ func BenchmarkEndToEnd(b *testing.B) {
 	// iteration includes starting and stopping python3 and the manager's
 	// server process, about half a second of several: the figure is mostly
 	// the proxies', a request per get and per put. Skipped without python3.
-	b.Run("python-twins", func(b *testing.B) { benchmarkPythonTwins(b, tasks) })
+	b.Run("python-twins", func(b *testing.B) { benchmarkPythonTwins(b, pythonPair{tasks: tasks}) })
+	// The tutorial's scripts mixed with the Go port over -transport python:
+	// the Go master with task_worker.py, and task_master.py with Go workers.
+	b.Run("go-master+python-workers", func(b *testing.B) { benchmarkPythonTwins(b, pythonPair{tasks: tasks, goMaster: true}) })
+	b.Run("python-master+go-workers", func(b *testing.B) { benchmarkPythonTwins(b, pythonPair{tasks: tasks, goWorkers: 2}) })
 }
 
 // BenchmarkOneTaskPerRoundTrip is the rpc run with batching turned off:
@@ -72,18 +76,21 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
-func benchmarkPythonTwins(b *testing.B, tasks int) {
+// benchmarkPythonTwins times runs of pair with one worker and with two.
+func benchmarkPythonTwins(b *testing.B, pair pythonPair) {
 	if _, err := twin.Python(); err != nil {
 		b.Skip(err)
 	}
+	goWorkers := pair.goWorkers
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			pair.workers, pair.goWorkers = workers, min(goWorkers, workers)
 			for b.Loop() {
-				if err := (pythonPair{tasks: tasks, workers: workers}).run(b.Context(), io.Discard); err != nil {
+				if err := pair.run(b.Context(), io.Discard); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(tasks*b.N)/b.Elapsed().Seconds(), "tasks/s")
+			b.ReportMetric(float64(pair.tasks*b.N)/b.Elapsed().Seconds(), "tasks/s")
 		})
 	}
 }

@@ -25,6 +25,12 @@ type pythonPair struct {
 	tasks   int           // the master's --tasks; the workers' --tasks add up to it
 	workers int           // how many task_worker.py
 	pace    time.Duration // each worker's --sleep
+	// goMaster runs the Go master with -transport python in this process
+	// instead of task_master.py, and goWorkers Go workers with -transport
+	// python stand in for as many of the task_worker.py: the tutorial's
+	// scripts mixed with the Go port.
+	goMaster  bool
+	goWorkers int
 }
 
 // run runs the pair on a free loopback port with a fresh key (in AUTHKEY,
@@ -53,7 +59,8 @@ func (p pythonPair) run(ctx context.Context, out io.Writer) error {
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
-	env := append(os.Environ(), keyEnv+"="+hex.EncodeToString(raw))
+	key := hex.EncodeToString(raw)
+	env := append(os.Environ(), keyEnv+"="+key)
 	// The Python master waits ten seconds for each result; this bounds a
 	// pair that hangs anyway.
 	ctx, cancel := context.WithTimeout(ctx, time.Minute+time.Duration(p.tasks)*p.pace)
@@ -62,18 +69,28 @@ func (p pythonPair) run(ctx context.Context, out io.Writer) error {
 	mux := newLineMux(out)
 	label := labels(p.workers)
 	serving := &firstWrite{w: mux.writer(label("master")), done: make(chan struct{})}
-	master := python3(ctx, python, dir, env, serving, "task_master.py",
-		"--host", "127.0.0.1", "--port", port, "--tasks", strconv.Itoa(p.tasks))
-	if err := master.Start(); err != nil {
-		return fmt.Errorf("start python3 task_master.py: %w", err)
-	}
+	addr := "127.0.0.1:" + port
 	masterDone := make(chan error, 1)
-	go func() { masterDone <- master.Wait() }()
-	// Its first line comes after manager.start(): the queues are served then.
+	masterName := "python3 task_master.py"
+	if p.goMaster {
+		masterName = "the Go master"
+		go func() {
+			masterDone <- runMaster(ctx, serving, []string{"-transport", "python", "-tutorial-only",
+				"-addr", addr, "-authkey", key, "-tasks", strconv.Itoa(p.tasks)})
+		}()
+	} else {
+		master := python3(ctx, python, dir, env, serving, "task_master.py",
+			"--host", "127.0.0.1", "--port", port, "--tasks", strconv.Itoa(p.tasks))
+		if err := master.Start(); err != nil {
+			return fmt.Errorf("start python3 task_master.py: %w", err)
+		}
+		go func() { masterDone <- master.Wait() }()
+	}
+	// Its first line comes once its queues are served.
 	select {
 	case <-serving.done:
 	case err := <-masterDone:
-		return fmt.Errorf("python3 task_master.py ended before it served its queues: %w", err)
+		return fmt.Errorf("%s ended before it served its queues: %w", masterName, err)
 	}
 
 	var wg sync.WaitGroup
@@ -85,6 +102,18 @@ func (p pythonPair) run(ctx context.Context, out io.Writer) error {
 			share++
 		}
 		w := mux.writer(label(fmt.Sprint("worker ", i+1)))
+		if i < p.goWorkers {
+			// A Go worker takes tasks until the queue stays empty for a
+			// second, as the tutorial's waits a second for each.
+			wg.Go(func() {
+				if err := runWorker(ctx, w, []string{"-transport", "python", "-tutorial-only",
+					"-addr", addr, "-authkey", key, "-sleep", p.pace.String(), "-idle", "1s"}); err != nil {
+					errs[i] = fmt.Errorf("the Go worker (worker %d): %w", i+1, err)
+				}
+				_ = w.Flush()
+			})
+			continue
+		}
 		cmd := python3(ctx, python, dir, env, w, "task_worker.py",
 			"--host", "127.0.0.1", "--port", port, "--tasks", strconv.Itoa(share), "--sleep", sleep)
 		wg.Go(func() {
@@ -96,7 +125,7 @@ func (p pythonPair) run(ctx context.Context, out io.Writer) error {
 	}
 	wg.Wait()
 	if err := <-masterDone; err != nil {
-		errs = append(errs, fmt.Errorf("python3 task_master.py: %w", err))
+		errs = append(errs, fmt.Errorf("%s: %w", masterName, err))
 	}
 	_ = serving.w.Flush()
 	if ctx.Err() != nil {
