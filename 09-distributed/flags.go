@@ -30,6 +30,15 @@ type workerConfig struct {
 	idle time.Duration
 }
 
+// server is where the worker connects: -addr, unless the transport's own
+// flags name another place (jetstream's -nats).
+func (c workerConfig) server() string {
+	if c.transport.reach != nil {
+		return c.transport.reach(c.flags, c.addr)
+	}
+	return c.addr
+}
+
 // demoConfig is what the demo's flags say.
 type demoConfig struct {
 	common

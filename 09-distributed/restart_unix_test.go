@@ -3,8 +3,11 @@
 package main
 
 import (
+	"regexp"
+
 	"fmt"
 	"maps"
+	"multitask/09-distributed/jetstreamq"
 	"slices"
 	"strconv"
 	"testing"
@@ -52,4 +55,24 @@ func TestAMasterKilledAndRestartedOnItsStoreFinishesTheRun(t *testing.T) {
 	toDo, _ := strconv.Atoi(resumed[4])
 	assert.Len(t, numbers(t, secondOut, resultLine), waiting+toDo, "the second master waits only for what the first did not take")
 	assert.Contains(t, secondOut, "master exit.")
+}
+
+// -nats points master and workers at a NATS server of their own, here a
+// second embedded one started by the test, standing in for a server or
+// cluster on other machines.
+func TestMasterAndWorkersUseASeparateNATSServer(t *testing.T) {
+	srv, err := jetstreamq.StartServer(jetstreamq.ServerOptions{Key: []byte(testKey)})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Close()) }()
+	m := start(t, "master", "-transport", "jetstream", "-nats", srv.URL(), "-authkey", testKey, "-tasks", "5")
+	m.out.waitFor(t, `serving the queues on `+regexp.QuoteMeta(srv.URL())+` over jetstream;`)
+	w := start(t, "worker", "-transport", "jetstream", "-nats", srv.URL(), "-authkey", testKey, "-sleep", "0")
+	require.NoError(t, m.wait(t), m.out.String())
+	require.NoError(t, w.wait(t), w.out.String())
+	out := lines(m.out.String())
+	checkMasterOutput(t, out, 5)
+	assert.Contains(t, out, "the queues lived in the NATS server at "+srv.URL())
+	wout := lines(w.out.String())
+	assert.Equal(t, "Connect to server "+srv.URL()+"...", wout[0], "the worker names the server it uses")
+	assert.Equal(t, []string{"-- the master has closed the queues.", "worker exit."}, wout[len(wout)-2:])
 }

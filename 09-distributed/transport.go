@@ -34,6 +34,9 @@ type transport struct {
 	// o.flags. Every transport's flags are on every command, since the
 	// flags are defined before -transport is parsed.
 	flags func(fs *flag.FlagSet, command string) any
+	// reach, if not nil, says where a worker connects when the transport's
+	// own flags name a place other than -addr.
+	reach func(flags any, addr string) string
 }
 
 // queues are the master's side of the queues, as a transport opened them.

@@ -48,6 +48,12 @@ var jetstreamTransport = transport{
 		q.m, q.url = m, url
 		return q, nil
 	},
+	reach: func(flags any, addr string) string {
+		if url := flags.(*jetstreamFlags).nats; url != "" {
+			return url
+		}
+		return addr
+	},
 	dial: func(ctx context.Context, o dialOptions) (taskq.Worker, error) {
 		url := o.flags.(*jetstreamFlags).nats
 		if url == "" {

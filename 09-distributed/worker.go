@@ -19,13 +19,14 @@ func runWorker(ctx context.Context, stdout io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Connect to server %s...\n", c.addr) // print('Connect to server %s...' % server_addr)
+	server := c.server()                                     // server_addr = '127.0.0.1': -addr, or -nats URL
+	fmt.Fprintf(stdout, "Connect to server %s...\n", server) // print('Connect to server %s...' % server_addr)
 	// m = QueueManager(address=(server_addr, 5000), authkey=b'abc'), m.connect(),
 	// task = m.get_task_queue(), result = m.get_result_queue(): q is both, a
 	// taskq.Worker.
 	q, err := c.transport.dial(ctx, dialOptions{addr: c.addr, key: c.key, flags: c.flags})
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", c.addr, err)
+		return fmt.Errorf("connect to %s: %w", server, err)
 	}
 	return work(ctx, stdout, c.notes(stdout, noteWidth), q, c.pace, c.idle)
 }
