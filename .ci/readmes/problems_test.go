@@ -44,6 +44,7 @@ func TestEveryDriftIsFound(t *testing.T) {
 		{"a code block missing", strings.Replace(zhGood, "```\nHello\n  … 还有两行 …\n```\n", "", 1), "code blocks"},
 		{"a table row missing", strings.Replace(zhGood, "| 1 | 2 |\n", "", 1), "the tables differ"},
 		{"a link missing", strings.Replace(zhGood, "[main.go](main.go)、", "", 1), "the links to files differ"},
+		{"a link to another folder", strings.Replace(zhGood, "(../README.zh-CN.md#总览)", "(../02-process/README.zh-CN.md)", 1), "the links to files differ"},
 		{"a link to a file that does not exist", strings.Replace(zhGood, "(main.go)", "(mian.go)", 1), "mian.go, which does not exist"},
 		{"no link to the English twin", strings.Replace(zhGood, "[English](README.md) | 中文", "中文", 1), "link to its English twin"},
 	} {
@@ -55,6 +56,10 @@ func TestEveryDriftIsFound(t *testing.T) {
 	}
 	got := problems("01-fork/README.md", strings.TrimPrefix(enGood, "English | [中文](README.zh-CN.md)\n"), "01-fork/README.zh-CN.md", zhGood, allExist)
 	assert.Contains(t, strings.Join(got, "\n"), "link to its Chinese twin")
+}
+
+func TestAFolderAndItsReadmesAreOneLink(t *testing.T) {
+	assert.Equal(t, []string{".", "../06-lock"}, normalised([]string{"../06-lock", "../06-lock/README.zh-CN.md", "README.md", "README.zh-CN.md"}))
 }
 
 func TestTranslatedCommentsAndElisionsDoNotCount(t *testing.T) {

@@ -211,13 +211,15 @@ func repoLinks(prose string) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// normalised counts a link to a Chinese README as one to its English
-// twin: each language links to the READMEs of its own.
+// normalised counts a link to a folder, to its README.md and to its
+// README.zh-CN.md as one: each language links to the READMEs of its own,
+// and a folder's page on the web shows the English one.
 func normalised(links []string) []string {
 	out := make([]string, 0, len(links))
 	for _, l := range links {
-		if strings.HasSuffix(l, "README.zh-CN.md") {
-			l = strings.TrimSuffix(l, "README.zh-CN.md") + "README.md"
+		l = strings.TrimSuffix(strings.TrimSuffix(l, "README.zh-CN.md"), "README.md")
+		if l = strings.TrimSuffix(l, "/"); l == "" {
+			l = "."
 		}
 		out = append(out, l)
 	}
