@@ -120,6 +120,10 @@ func testMasterAndWorkersStartedByHand(t *testing.T, transport string) {
 	require.Contains(t, byHandSummary, transport, "say what this transport's master sums up")
 	assert.Regexp(t, byHandSummary[transport][0], out[i+2])
 	assert.Equal(t, byHandSummary[transport][1], out[i+3])
+	if transport == "jetstream" {
+		// What the README's nats-server configuration needs.
+		assert.Regexp(t, `^for a nats-server of your own \(-nats\), this key's public NKey is U[A-Z2-7]{55}$`, out[i+4])
+	}
 }
 
 func TestWorkerProcessKilledMidTaskLosesNothing(t *testing.T) {

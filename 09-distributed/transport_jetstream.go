@@ -45,7 +45,7 @@ var jetstreamTransport = transport{
 			}
 			return nil, err
 		}
-		q.m, q.url = m, url
+		q.m, q.url, q.key = m, url, o.key
 		return q, nil
 	},
 	reach: func(flags any, addr string) string {
@@ -77,6 +77,7 @@ type brokerQueues struct {
 	m   *jetstreamq.Master
 	srv *jetstreamq.Server // nil with -nats
 	url string
+	key []byte
 }
 
 func (q *brokerQueues) PutTask(ctx context.Context, t taskq.Task) error { return q.m.PutTask(ctx, t) }
@@ -104,7 +105,13 @@ func (q *brokerQueues) Summary() []string {
 	if q.srv == nil {
 		where = "the queues lived in the NATS server at " + q.url
 	}
-	return []string{where, brokerStatsLine(q.m.Stats())}
+	lines := []string{where, brokerStatsLine(q.m.Stats())}
+	if pub, err := jetstreamq.UserPublicKey(q.key); err == nil && q.srv != nil {
+		// What a nats-server of one's own needs to know this key's
+		// holders (see the jetstreamq README).
+		lines = append(lines, "for a nats-server of your own (-nats), this key's public NKey is "+pub)
+	}
+	return lines
 }
 
 // brokerStatsLine sums up what the master saw of the broker's queues. The
