@@ -114,9 +114,12 @@ func (c *conn) resultQueue(req wire.Request) wire.Reply {
 
 // get hands out the next task, leased to this connection's session, or
 // raises queue.Empty when none came within wait. Once the master has closed
-// the queues every get raises queue.Empty at once: the Python worker then
-// ends as it does when the queue runs dry.
+// the queues, or the server is closing, every get raises queue.Empty at
+// once: the Python worker then ends as it does when the queue runs dry.
 func (c *conn) get(wait time.Duration) wire.Reply {
+	if c.s.ctx.Err() != nil {
+		return raise(closedEmpty) // no task goes to a connection about to be cut
+	}
 	if c.session == nil {
 		c.session = c.s.hub.Connect(c.from)
 	}

@@ -47,6 +47,9 @@ func Dial(ctx context.Context, addr string, key []byte, opts Options) (*Worker, 
 	if len(key) == 0 {
 		return nil, errors.New("pythonq: empty key")
 	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
 	w := &Worker{addr: addr, key: key, opts: opts.withDefaults()}
 	if _, err := w.control(ctx, "dummy"); err != nil {
 		return nil, err
@@ -63,8 +66,22 @@ func Dial(ctx context.Context, addr string, key []byte, opts Options) (*Worker, 
 }
 
 // GetTask asks the task queue for a task, waiting up to timeout: the
-// tutorial's task.get(timeout=1). queue.Empty is ok == false.
+// tutorial's task.get(timeout=1). queue.Empty is ok == false. A timeout of
+// zero or less does not wait; one longer than MaxWait takes several gets.
 func (w *Worker) GetTask(ctx context.Context, timeout time.Duration) (taskq.Task, bool, error) {
+	left := max(timeout, 0) // Python's get refuses a negative timeout
+	for {
+		round := min(left, MaxWait) // so that round plus CallTimeout cannot overflow
+		t, ok, err := w.getTask(ctx, round)
+		if ok || err != nil || left <= MaxWait {
+			return t, ok, err
+		}
+		left -= round
+	}
+}
+
+// getTask is one get, of a timeout of at most MaxWait.
+func (w *Worker) getTask(ctx context.Context, timeout time.Duration) (taskq.Task, bool, error) {
 	if w.closed {
 		return taskq.Task{}, false, taskq.ErrClosed
 	}

@@ -63,14 +63,14 @@ func (m *matcher) answer(from string, item any) {
 	if !ok {
 		text = fmt.Sprint(item)
 	}
-	n, numbered := leadingNumber(text)
+	n, numbered, fits := leadingNumber(text)
 	m.mu.Lock()
 	// The oldest of the tasks with that number whose session still holds
 	// it; if none does, the oldest of them, so that the hub counts the
 	// result as late or second and drops it.
 	var tries []handedOut
 	for _, h := range m.pending {
-		if !numbered || h.task.N == n {
+		if !numbered || fits && h.task.N == n {
 			tries = append(tries, h)
 		}
 	}
@@ -125,15 +125,17 @@ func (m *matcher) done(h handedOut) {
 }
 
 // leadingNumber reads the integer a result starts with: task_worker.py's
-// "n * n = m" starts with n.
-func leadingNumber(s string) (int, bool) {
+// "n * n = m" starts with n. numbered says whether it starts with one at
+// all, fits whether that one fits an int: a number too long for one is
+// still a number, and names no task.
+func leadingNumber(s string) (n int, numbered, fits bool) {
 	s = strings.TrimSpace(s)
 	end := 0
 	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || end == 0 && s[end] == '-') {
 		end++
 	}
 	n, err := strconv.Atoi(s[:end])
-	return n, err == nil
+	return n, err == nil || errors.Is(err, strconv.ErrRange), err == nil
 }
 
 // clip keeps a worker's text short in a log line.

@@ -1,6 +1,7 @@
 package pythonq
 
 import (
+	"fmt"
 	"time"
 
 	"multitask/09-distributed/guard"
@@ -50,6 +51,16 @@ type Options struct {
 	// CallTimeout, on a worker, is how long it waits for a reply beyond the
 	// wait it asked for (default DefaultCallTimeout).
 	CallTimeout time.Duration
+}
+
+// check refuses what no default can mend, so that Listen and Dial fail
+// with one clear error rather than every handshake later.
+func (o Options) check() error {
+	switch o.Form {
+	case wire.SHA256, wire.Legacy:
+		return nil
+	}
+	return fmt.Errorf("pythonq: unknown handshake form %v: use wire.SHA256 or wire.Legacy", o.Form)
 }
 
 func (o Options) withDefaults() Options {

@@ -29,7 +29,7 @@ type Server struct {
 	opts   Options
 	guard  *guard.Guard
 	match  *matcher
-	ctx    context.Context // cancelled by Close
+	ctx    context.Context // cancelled when Close begins
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the accept loop and one per connection
 
@@ -43,6 +43,9 @@ type Server struct {
 func Listen(addr string, key []byte, hub *taskq.Hub, opts Options) (*Server, error) {
 	if len(key) == 0 {
 		return nil, errors.New("pythonq: empty key")
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -65,9 +68,10 @@ func Listen(addr string, key []byte, hub *taskq.Hub, opts Options) (*Server, err
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Close stops accepting and returns when every connection has ended. Close
-// the hub first: a worker waiting in get then hears queue.Empty, and gets
-// closeGrace to leave before its connection is cut.
+// Close stops accepting and returns when every connection has ended. A
+// worker waiting in get hears queue.Empty at once, as when the hub closes
+// (closing the hub first is the usual order), and every get after it too;
+// the workers get closeGrace to leave before their connections are cut.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closing {
@@ -81,9 +85,12 @@ func (s *Server) Close() error {
 		}
 	}
 	s.mu.Unlock()
+	// Before the cut, not with it: a get that ended with the cut would
+	// find its connection closed, and its worker would hear a crash
+	// instead of the end of the work.
+	s.cancel()
 	err := s.ln.Close()
 	cut := time.AfterFunc(closeGrace, func() {
-		s.cancel()
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for c := range s.conns {
@@ -92,7 +99,6 @@ func (s *Server) Close() error {
 	})
 	s.wg.Wait()
 	cut.Stop()
-	s.cancel()
 	s.guard.Report()
 	return err
 }

@@ -1,6 +1,7 @@
 package pythonq
 
 import (
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestThreeWorkersAnswerEveryTaskExactlyOnce(t *testing.T) {
 	for range tasks {
 		r := m.result(t)
 		seen[r.TaskID]++
-		n, ok := leadingNumber(r.Text)
+		n, _, ok := leadingNumber(r.Text)
 		require.True(t, ok, "result %q", r.Text)
 		assert.Equal(t, m.n[r.TaskID], n, "the result %q went to task %d", r.Text, r.TaskID)
 		assert.Equal(t, square(n), r.Text)
@@ -107,7 +108,8 @@ func TestAWorkerThatClosesGivesItsTasksBackAtOnce(t *testing.T) {
 	assert.Equal(t, first.N, take(t, b).N)
 	assert.Equal(t, second.N, take(t, b).N)
 	assert.Equal(t, 2, m.hub.Stats().PutBack)
-	assert.Equal(t, 1, m.log.count("closed without answering tasks"), m.log.text())
+	m.log.waitFor(t, "closed without answering tasks")
+	assert.Equal(t, 1, m.log.count("closed without answering"), m.log.text())
 }
 
 func TestALateResultIsDroppedAndTheHoldersKept(t *testing.T) {
@@ -137,7 +139,6 @@ func TestALateResultIsDroppedAndTheHoldersKept(t *testing.T) {
 		require.NoError(t, a.PutResult(t.Context(), taskq.Result{Text: fromA}))
 		assert.Equal(t, fromB, m.result(t).Text, "the holder's result is kept")
 		m.noMoreResults(t)
-		m.close(t)
 		assert.Equal(t, 1, m.hub.Stats().Late, "the late one is dropped as late")
 		assert.Equal(t, 1, m.log.count("late result"), m.log.text())
 	})
@@ -150,10 +151,27 @@ func TestALateResultIsDroppedAndTheHoldersKept(t *testing.T) {
 		require.NoError(t, b.PutResult(t.Context(), taskq.Result{Text: fromB}))
 		m.result(t)
 		m.noMoreResults(t)
-		m.close(t)
 		st := m.hub.Stats()
 		assert.Equal(t, 1, st.Results)
 		assert.Equal(t, 1, st.Late)
 		assert.Zero(t, st.Duplicates)
 	})
+}
+
+func TestGetTaskTakesAnyTimeout(t *testing.T) {
+	m := startMaster(t, Options{})
+	w := dial(t, m, Options{})
+	_, ok, err := w.GetTask(bounded(t), -time.Second)
+	require.NoError(t, err, "a negative timeout does not wait, as with the other transports")
+	assert.False(t, ok)
+
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := w.GetTask(t.Context(), math.MaxInt64)
+		got <- err
+	}()
+	m.log.waitFor(t, "worker connected from")
+	m.hub.Close()
+	err = receive(t, got, "the longest wait did not hear the hub close")
+	assert.ErrorIs(t, err, taskq.ErrClosed, "it waited, until the close")
 }
