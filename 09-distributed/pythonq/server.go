@@ -61,7 +61,7 @@ func Listen(addr string, key []byte, hub *taskq.Hub, opts Options) (*Server, err
 		cancel: cancel,
 		conns:  make(map[net.Conn]bool),
 	}
-	s.wg.Go(s.accept)
+	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.track, s.serveConn) })
 	return s, nil
 }
 
@@ -101,36 +101,6 @@ func (s *Server) Close() error {
 	cut.Stop()
 	s.guard.Report()
 	return err
-}
-
-func (s *Server) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			wait := time.NewTimer(s.guard.AcceptFailed(err))
-			select {
-			case <-s.ctx.Done():
-				wait.Stop()
-				return
-			case <-wait.C:
-			}
-			continue
-		}
-		t, ok := s.guard.Admit(c)
-		if !ok {
-			_ = c.Close()
-			continue
-		}
-		if !s.track(c) {
-			t.Done()
-			_ = c.Close()
-			continue
-		}
-		s.wg.Go(func() { s.serveConn(c, t) })
-	}
 }
 
 func (s *Server) track(c net.Conn) bool {

@@ -158,7 +158,7 @@ func Serve(ln net.Listener, key []byte, hub *taskq.Hub, opts Options) *Server {
 		cancel: cancel,
 		conns:  make(map[net.Conn]bool),
 	}
-	s.wg.Go(s.accept)
+	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.track, s.serveConn) })
 	return s
 }
 
@@ -201,40 +201,6 @@ func (s *Server) cutServing() {
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		_ = c.Close()
-	}
-}
-
-func (s *Server) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Out of descriptors, say: the next Accept may work, so wait a
-			// little, longer each time, and stop when the server closes.
-			wait := time.NewTimer(s.guard.AcceptFailed(err))
-			select {
-			case <-s.ctx.Done():
-				wait.Stop()
-				return
-			case <-wait.C:
-			}
-			continue
-		}
-		// The guard decides here, before a goroutine is spent on c, whether
-		// it may wait for its handshake, and cuts older ones to make room.
-		t, ok := s.guard.Admit(c)
-		if !ok {
-			_ = c.Close()
-			continue
-		}
-		if !s.track(c) {
-			t.Done()
-			_ = c.Close()
-			continue
-		}
-		s.wg.Go(func() { s.serveConn(c, t) })
 	}
 }
 
