@@ -325,3 +325,30 @@ func takeTask(t *testing.T, w *Worker) taskq.Task {
 	require.True(t, ok, "no task within %v", waitLimit)
 	return task
 }
+
+func TestAWorkerWhoseBrokerWentDownAfterTheCloseEndsCleanly(t *testing.T) {
+	// The master closes the queues and its broker goes down; the worker,
+	// still busy with a task then, hands in its result afterwards. No
+	// server will answer that publish: the master has every result it
+	// needed, so the worker hears that the queues are closed, soon, rather
+	// than waiting for the publish to time out and calling it a failure.
+	s, err := StartServer(ServerOptions{Key: testKey})
+	require.NoError(t, err)
+	m, err := OpenMaster(t.Context(), s.URL(), testKey, MasterOptions{})
+	require.NoError(t, err)
+	putTasks(t, m, 1)
+	w := dialWorker(t, s.URL(), WorkerOptions{})
+	task := takeTask(t, w)
+	require.NoError(t, m.Close())
+	select {
+	case <-w.masterClosed.Done():
+	case <-time.After(waitLimit):
+		t.Fatalf("the worker did not hear the close within %v", waitLimit)
+	}
+	require.NoError(t, s.Close())
+	require.NoError(t, w.PutResult(t.Context(), taskq.Result{TaskID: task.ID, Text: squared(task)}))
+	start := time.Now()
+	_, _, err = w.GetTask(t.Context(), time.Second)
+	require.ErrorIs(t, err, taskq.ErrClosed)
+	assert.Less(t, time.Since(start), 10*time.Second, "the worker waited for an answer that could not come")
+}
