@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,10 +109,16 @@ func (tr transportUnderTest) open(t *testing.T, lease time.Duration, log *noteLo
 	return q
 }
 
+// dialAt connects a worker to the queues at addr with key, as the worker
+// command does.
+func (tr transportUnderTest) dialAt(ctx context.Context, addr, key string) (taskq.Worker, error) {
+	return transports[tr.name].dial(ctx, dialOptions{addr: addr, key: []byte(key), flags: tr.flagsFor("worker")})
+}
+
 // dial connects a worker with key, closed when the test ends.
 func (tr transportUnderTest) dial(t *testing.T, q queues, key string) (taskq.Worker, error) {
 	t.Helper()
-	w, err := transports[tr.name].dial(t.Context(), dialOptions{addr: q.Addr(), key: []byte(key), flags: tr.flagsFor("worker")})
+	w, err := tr.dialAt(t.Context(), q.Addr(), key)
 	if err == nil {
 		t.Cleanup(func() { _ = w.Close() })
 	}

@@ -111,7 +111,7 @@ func testStoppedWorker(t *testing.T, transport string) {
 
 	// Another worker takes both tasks, the victim's too, once its lease
 	// has run out.
-	survivor, err := transports[transport].dial(t.Context(), dialOptions{addr: addr, key: []byte(testKey), flags: transportUnderTest{name: transport}.flagsFor("worker")})
+	survivor, err := transportUnderTest{name: transport}.dialAt(t.Context(), addr, testKey)
 	require.NoError(t, err)
 	var held []taskq.Task
 	for len(held) < 2 {
@@ -160,7 +160,7 @@ func testCrashedMaster(t *testing.T, transport string) {
 	m := startProcess(t, "09-main", "master", "-addr", "127.0.0.1:0", "-tasks", "1", "-timeout", "20s", "-transport", transport)
 	addr := m.out.waitFor(t, `serving the queues on (\S+) over \S+;`)[1]
 	// Someone holds the only task, so the worker waits for one.
-	holder, err := transports[transport].dial(t.Context(), dialOptions{addr: addr, key: []byte(testKey), flags: transportUnderTest{name: transport}.flagsFor("worker")})
+	holder, err := transportUnderTest{name: transport}.dialAt(t.Context(), addr, testKey)
 	require.NoError(t, err)
 	defer holder.Close()
 	_, ok, err := holder.GetTask(t.Context(), 10*time.Second)

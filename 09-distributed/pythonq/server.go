@@ -32,10 +32,7 @@ type Server struct {
 	ctx    context.Context // cancelled when Close begins
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the accept loop and one per connection
-
-	mu      sync.Mutex
-	conns   map[net.Conn]bool // true once past the handshake
-	closing bool
+	conns  *guard.Conns   // every connection open, from accept to close
 }
 
 // Listen listens on TCP address addr and serves hub to workers that know
@@ -59,9 +56,9 @@ func Listen(addr string, key []byte, hub *taskq.Hub, opts Options) (*Server, err
 		match:  newMatcher(opts.Logf),
 		ctx:    ctx,
 		cancel: cancel,
-		conns:  make(map[net.Conn]bool),
+		conns:  guard.NewConns(),
 	}
-	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.track, s.serveConn) })
+	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.conns.Track, s.serveConn) })
 	return s, nil
 }
 
@@ -73,75 +70,26 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // (closing the hub first is the usual order), and every get after it too;
 // the workers get closeGrace to leave before their connections are cut.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.conns.Close() {
 		return nil
 	}
-	s.closing = true
-	for c, serving := range s.conns {
-		if !serving {
-			_ = c.Close()
-		}
-	}
-	s.mu.Unlock()
 	// Before the cut, not with it: a get that ended with the cut would
 	// find its connection closed, and its worker would hear a crash
 	// instead of the end of the work.
 	s.cancel()
 	err := s.ln.Close()
-	cut := time.AfterFunc(closeGrace, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for c := range s.conns {
-			_ = c.Close()
-		}
-	})
+	cut := time.AfterFunc(closeGrace, s.conns.CutAll)
 	s.wg.Wait()
 	cut.Stop()
 	s.guard.Report()
 	return err
 }
 
-func (s *Server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.conns[c] = false
-	return true
-}
-
-func (s *Server) untrack(c net.Conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-	_ = c.Close()
-}
-
-// passed marks c as a worker's, unless Close or the guard came first.
-func (s *Server) passed(c net.Conn, t *guard.Ticket) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing || !t.Passed() {
-		return false
-	}
-	s.conns[c] = true
-	return true
-}
-
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
 // serveConn is one connection, as a Python manager's server handles it:
 // the mutual challenge, then one request; after "accept_connection", a
 // proxy's calls until the worker hangs up.
 func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
-	defer s.untrack(c)
+	defer s.conns.Untrack(c)
 	defer t.Done()
 	if err := t.Wait(s.ctx); err != nil {
 		return
@@ -150,7 +98,7 @@ func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
 	err := wire.ServerHandshake(c, s.key, s.opts.Form)
 	switch {
 	case err == nil:
-	case s.isClosing(), t.Cut():
+	case s.conns.Closing(), t.Cut():
 		return
 	case errors.Is(err, wire.ErrAuth):
 		t.Refused(err, true)
@@ -165,7 +113,7 @@ func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
 		t.Refused(err, false)
 		return
 	}
-	if !s.passed(c, t) {
+	if s.conns.Pass(c, t) != nil {
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
@@ -215,7 +163,7 @@ func (c *conn) read() (wire.Request, bool) {
 	_ = c.c.SetReadDeadline(time.Time{})
 	p, err := wire.ReadFrame(&deadlineOnFirstByte{c: c.c, d: c.s.opts.FrameTimeout}, c.s.opts.MaxFrame)
 	if err != nil {
-		if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !c.s.isClosing() {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !c.s.conns.Closing() {
 			c.s.opts.Logf("closed the connection from %s: %v", c.from, err)
 		}
 		return wire.Request{}, false

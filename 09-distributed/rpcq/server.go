@@ -129,10 +129,7 @@ type Server struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the accept loop and one per connection
-
-	mu      sync.Mutex
-	conns   map[net.Conn]bool // true once past the handshake
-	closing bool
+	conns  *guard.Conns   // every connection open, from accept to close
 }
 
 // Listen listens on TCP address addr and serves hub to workers that know key.
@@ -156,9 +153,9 @@ func Serve(ln net.Listener, key []byte, hub *taskq.Hub, opts Options) *Server {
 		guard:  guard.New(opts.Guard),
 		ctx:    ctx,
 		cancel: cancel,
-		conns:  make(map[net.Conn]bool),
+		conns:  guard.NewConns(),
 	}
-	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.track, s.serveConn) })
+	s.wg.Go(func() { s.guard.Serve(s.ctx, s.ln, &s.wg, s.conns.Track, s.serveConn) })
 	return s
 }
 
@@ -172,55 +169,18 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // here: close it first, or the workers' requests wait for tasks instead of
 // being told that there are no more.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.conns.Close() {
 		return nil
 	}
-	s.closing = true
 	s.cancel()
-	for c, serving := range s.conns {
-		if !serving {
-			_ = c.Close()
-		}
-	}
-	s.mu.Unlock()
 	err := s.ln.Close()
 	// Closing a connection wakes the goroutine reading from it on every
 	// platform; deadlines are the frame readers' own.
-	cut := time.AfterFunc(closeGrace, s.cutServing)
+	cut := time.AfterFunc(closeGrace, s.conns.CutAll)
 	s.wg.Wait()
 	cut.Stop()
 	s.guard.Report()
 	return err
-}
-
-// cutServing closes the workers' connections that are still open.
-func (s *Server) cutServing() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-}
-
-// track registers c, unless the server is closing.
-func (s *Server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.conns[c] = false
-	return true
-}
-
-// untrack closes c and forgets it.
-func (s *Server) untrack(c net.Conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-	_ = c.Close()
 }
 
 // testHookPassed, when a test sets it, runs after a worker has passed the
@@ -228,34 +188,8 @@ func (s *Server) untrack(c net.Conn) {
 // Dial has returned must already count as one that Close gives its grace to.
 var testHookPassed func(*Server)
 
-// errClosing refuses a handshake that passes while the server closes.
-var errClosing = errors.New("the server is closing")
-
-// passed marks c as a worker's, unless Close or the guard has come first.
-// The handshake calls it after the worker's proof checked out and before
-// the worker is told it may come in, so that a worker whose Dial returned
-// is always one that Close gives its grace to.
-func (s *Server) passed(c net.Conn, t *guard.Ticket) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return errClosing
-	}
-	if !t.Passed() {
-		return guard.ErrCut
-	}
-	s.conns[c] = true
-	return nil
-}
-
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
 func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
-	defer s.untrack(c)
+	defer s.conns.Untrack(c)
 	defer t.Done()
 	from := c.RemoteAddr().String()
 
@@ -264,14 +198,14 @@ func (s *Server) serveConn(c net.Conn, t *guard.Ticket) {
 		return
 	}
 	_ = c.SetDeadline(time.Now().Add(s.opts.HandshakeTimeout))
-	admit := func() error { return s.passed(c, t) }
+	admit := func() error { return s.conns.Pass(c, t) }
 	keys, err := wire.ServerAdmit(c, s.key, admit)
 	if err == nil && testHookPassed != nil {
 		testHookPassed(s)
 	}
 	switch {
 	case err == nil:
-	case s.isClosing(), t.Cut():
+	case s.conns.Closing(), t.Cut():
 		return // cut off by Close or to make room, not worth a line each
 	case errors.Is(err, wire.ErrAuth):
 		t.Refused(err, true)
